@@ -1,0 +1,119 @@
+# schoolgate — one hand-written GNU Makefile.
+#
+#   make deps      install every Debian package the build, tests, benchmarks
+#                  and demo use (needs root; idempotent)
+#   make           build build/schoolgated and build/schoolgatectl
+#   make check     unit tests, golden config tests, replay and corpus tests
+#   make bench     throughput and catalogue benchmarks (ratios, not tests)
+#   make install   FHS install; honours DESTDIR and PREFIX
+#   make clean
+
+PREFIX     ?= /usr
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR    ?= /lib/systemd/system
+DESTDIR    ?=
+
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+B       := build
+PKGS    := libpcap libnftnl libmnl inih gnutls
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
+	-Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \
+	-Wformat=2 -Wformat-security -Wvla -Wwrite-strings -Wundef \
+	-Wnull-dereference -Wimplicit-fallthrough -Wold-style-definition \
+	-Wredundant-decls -Wnested-externs
+ifeq ($(WERROR),0)
+WARN := $(filter-out -Werror,$(WARN))
+endif
+
+OPT      ?= -O2 -g
+CPPFLAGS += -Iinclude -D_GNU_SOURCE
+CFLAGS   += -std=c11 $(OPT) $(WARN) -fno-strict-aliasing -MMD -MP \
+	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+# Every src/*.c except the two mains is a module of the core library.
+MAINS    := schoolgated schoolgatectl
+LIB_SRC  := $(filter-out $(MAINS:%=src/%.c),$(wildcard src/*.c))
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(B)/obj/%.o)
+BINS     := $(MAINS:%=$(B)/%)
+
+# Unit tests: tests/unit/check_<name>.c, one Check binary each.  A test
+# links only the modules it names in check_<name>_MODS, so a module under
+# construction elsewhere never breaks another module's tests.
+UNIT_SRC := $(wildcard tests/unit/check_*.c)
+UNITS    := $(UNIT_SRC:tests/unit/%.c=$(B)/%)
+check_addr_MODS     := addr
+check_dns_MODS      := dns
+check_tls_MODS      := tls
+check_http_MODS     := http
+check_quic_MODS     := quic tls
+check_classify_MODS := classify addr log
+check_config_MODS   := config addr log
+check_flow_MODS     := flow tls
+check_decode_MODS   := decode
+
+.PHONY: all deps check unit bench install uninstall clean sanitize tidy
+all: $(BINS)
+
+$(B)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/obj/tests/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+
+$(B)/libschoolgate.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/%: $(B)/obj/%.o $(B)/libschoolgate.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+.SECONDEXPANSION:
+$(B)/check_%: $(B)/obj/tests/check_%.o $$(addprefix $(B)/obj/,$$(addsuffix .o,$$(check_$$*_MODS)))
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+deps:
+	scripts/deps
+
+unit: $(UNITS)
+
+check: all $(UNITS)
+	tests/run
+
+bench: all
+	scripts/bench
+
+sanitize:
+	$(MAKE) B=build-san OPT="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+		LDFLAGS="-fsanitize=address,undefined" all unit
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(SYSCONFDIR)/schoolgate/platforms.d $(DESTDIR)$(SYSCONFDIR)/schoolgate/overrides.d \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)/var/lib/schoolgate/requests $(DESTDIR)/var/log/schoolgate
+	install -m 0755 $(BINS) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 conf/platforms.d/*.conf $(DESTDIR)$(SYSCONFDIR)/schoolgate/platforms.d/
+	test -e $(DESTDIR)$(SYSCONFDIR)/schoolgate/schoolgate.conf || \
+		install -m 0644 conf/schoolgate.conf $(DESTDIR)$(SYSCONFDIR)/schoolgate/schoolgate.conf
+	for m in man/*.5; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man5/; done; true
+	for m in man/*.8; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/; done; true
+	for u in systemd/*.service; do [ -e "$$u" ] && install -m 0644 $$u $(DESTDIR)$(UNITDIR)/; done; true
+
+uninstall:
+	rm -f $(MAINS:%=$(DESTDIR)$(SBINDIR)/%)
+	rm -f $(patsubst man/%,$(DESTDIR)$(MANDIR)/man5/%,$(wildcard man/*.5))
+	rm -f $(patsubst man/%,$(DESTDIR)$(MANDIR)/man8/%,$(wildcard man/*.8))
+	rm -f $(patsubst systemd/%,$(DESTDIR)$(UNITDIR)/%,$(wildcard systemd/*.service))
+
+clean:
+	rm -rf build build-san tests/out
+
+-include $(wildcard $(B)/obj/*.d $(B)/obj/tests/*.d)
