@@ -38,7 +38,7 @@ CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
 # Every src/*.c except the two mains is a module of the core library.
-MAINS    := schoolgated schoolgatectl
+MAINS    := schoolgated
 LIB_SRC  := $(filter-out $(MAINS:%=src/%.c),$(wildcard src/*.c))
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(B)/obj/%.o)
 BINS     := $(MAINS:%=$(B)/%)
@@ -55,7 +55,7 @@ check_http_MODS     := http
 check_quic_MODS     := quic tls
 check_classify_MODS := classify addr log
 check_config_MODS   := config addr log
-check_flow_MODS     := flow tls
+check_flow_MODS     := flow
 check_decode_MODS   := decode
 
 .PHONY: all deps check unit bench install uninstall clean sanitize tidy

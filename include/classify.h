@@ -1,5 +1,5 @@
 /*
- * classify: the platform catalogue (platforms.d/*.conf, see
+ * classify: the platform catalogue (platforms.d/NAME.conf, see
  * schoolgate-platforms(5)) and domain -> platform lookup by longest
  * label-suffix match.
  *

@@ -75,7 +75,7 @@ enum dns_result	dns_parse(const uint8_t *buf, size_t len, struct dns_msg *ret);
 /*
  * TCP DNS (RFC 1035 4.2.2, RFC 7766): walk the 2-byte length prefixed
  * messages in a segment.  *off is the offset of the next message; on
- * DNS_OK, *ret_msg/*ret_len point into buf at the next complete message
+ * DNS_OK, *ret_msg and *ret_len point into buf at the next complete message
  * and *off is advanced past it.  DNS_TRUNCATED when fewer bytes than the
  * prefix announces remain (the caller may reassemble), DNS_MALFORMED for
  * a zero length.  At the end of buf returns DNS_TRUNCATED with *off == len.

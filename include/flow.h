@@ -1,0 +1,116 @@
+/*
+ * flow: the bounded table of flows under reassembly — TCP streams whose
+ * ClientHello (or DNS message) spans several segments, and QUIC flows
+ * whose CRYPTO stream spans several Initials.
+ *
+ * Everything is allocated once by flow_table_new(); the packet path never
+ * allocates.  Time is an argument (microseconds of the capture clock).
+ */
+#ifndef SG_FLOW_H
+#define SG_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+#define FLOW_MAX	 1024		/* flows under reassembly at once */
+#define FLOW_BUF_SIZE	 16384		/* stream bytes kept per flow */
+#define FLOW_MAX_RANGES	 16		/* disjoint segment ranges per flow */
+#define FLOW_TIMEOUT_US	 (30ULL * 1000000)	/* idle flow dropped after */
+
+enum flow_kind {
+	FLOW_TLS = 1,		/* TCP ClientHello */
+	FLOW_DNS_TCP,		/* TCP DNS response */
+	FLOW_HTTP,		/* plain-HTTP request head */
+	FLOW_QUIC,		/* QUIC Initial CRYPTO stream (state is opaque) */
+};
+
+/* Directional: client = initiator of the flow. */
+struct flow_key {
+	uint8_t		family;
+	uint8_t		proto;
+	uint16_t	cport;
+	uint16_t	sport;
+	uint8_t		caddr[16];
+	uint8_t		saddr[16];
+};
+
+struct flow_range {
+	uint32_t	start, end;	/* [start, end) stream offsets */
+};
+
+struct flow {
+	struct flow_key	 key;
+	uint64_t	 hash;
+	uint64_t	 last_us;
+	enum flow_kind	 kind;
+	uint32_t	 base_seq;	/* TCP sequence number of offset 0 */
+	uint32_t	 contig;	/* bytes present from offset 0 */
+	size_t		 nranges;
+	struct flow_range ranges[FLOW_MAX_RANGES];
+	uint8_t		*buf;		/* FLOW_BUF_SIZE bytes */
+	void		*opaque;	/* per-kind state (QUIC), owned by caller */
+	/* table links: hash chain and LRU list, as indices; -1 = none */
+	int32_t		 next, lru_prev, lru_next;
+};
+
+struct flow_stats {
+	uint64_t	inserted;
+	uint64_t	expired;	/* idle for FLOW_TIMEOUT_US */
+	uint64_t	evicted;	/* pushed out while still live: limit hit */
+	uint64_t	overflow;	/* stream bytes beyond FLOW_BUF_SIZE */
+};
+
+struct flow_table;
+
+/* Allocate a table for max flows (<= FLOW_MAX) with their buffers.
+ * Returns NULL on allocation failure.  flow_table_free is NULL-safe. */
+struct flow_table *flow_table_new(size_t max);
+void		 flow_table_free(struct flow_table *);
+
+/* Key from the packet's addresses, client first. */
+void		 flow_key_make(struct flow_key *k, const struct addr *client,
+		    uint16_t cport, const struct addr *server, uint16_t sport,
+		    uint8_t proto);
+uint64_t	 flow_hash(const struct flow_key *);
+
+/* Cheap pre-check before a lookup: false means surely absent. */
+bool		 flow_maybe(const struct flow_table *, uint64_t hash);
+struct flow	*flow_lookup(struct flow_table *, const struct flow_key *,
+		    uint64_t hash);
+
+/*
+ * Insert a new flow (the key must be absent).  Idle flows are expired
+ * first; when the table is still full the least recently used flow is
+ * evicted (counted).  Never fails for max > 0.  The flow's buffer is
+ * empty, opaque NULL.
+ */
+struct flow	*flow_insert(struct flow_table *, const struct flow_key *,
+		    uint64_t hash, enum flow_kind, uint64_t now_us);
+void		 flow_remove(struct flow_table *, struct flow *);
+/* Mark as used now (LRU). */
+void		 flow_touch(struct flow_table *, struct flow *, uint64_t now_us);
+/* Expire flows idle longer than FLOW_TIMEOUT_US.  Returns how many. */
+size_t		 flow_expire(struct flow_table *, uint64_t now_us);
+
+/*
+ * TCP: store a segment of len bytes at sequence number seq.  Offsets are
+ * seq - base_seq (mod 2^32); bytes before offset 0 or beyond
+ * FLOW_BUF_SIZE are dropped (the latter counted as overflow).  Bytes
+ * already present are kept (first copy wins, so an overlapping segment
+ * cannot rewrite what was parsed).  Returns the contiguous length from
+ * offset 0.
+ */
+uint32_t	 flow_tcp_store(struct flow_table *, struct flow *, uint32_t seq,
+		    const uint8_t *data, size_t len);
+
+/* Generic: store data at stream offset off (same rules as above). */
+uint32_t	 flow_store(struct flow_table *, struct flow *, uint64_t off,
+		    const uint8_t *data, size_t len);
+
+const struct flow_stats *flow_table_stats(const struct flow_table *);
+size_t		 flow_table_count(const struct flow_table *);
+
+#endif

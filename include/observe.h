@@ -1,0 +1,88 @@
+/*
+ * observe: the dissection stage.  Takes decoded packets, runs the pure
+ * DNS/TLS/QUIC/HTTP parsers (with reassembly through the flow table),
+ * classifies the names against the catalogue and hands each observation
+ * to a callback.  The same code serves the live daemon and --replay.
+ *
+ * Time is an argument: the capture timestamp of the packet.
+ */
+#ifndef SG_OBSERVE_H
+#define SG_OBSERVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "classify.h"
+#include "decode.h"
+
+struct dns_msg;
+struct tls_hello;
+
+enum obs_proto {
+	OBS_DNS = 0,
+	OBS_TLS,
+	OBS_QUIC,
+	OBS_HTTP,
+};
+
+struct observation {
+	uint64_t		 ts_us;		/* capture time, us since epoch */
+	enum obs_proto		 proto;
+	struct addr		 client;	/* querier / initiator */
+	struct addr		 server;	/* resolver / server */
+	uint16_t		 cport, sport;
+	const char		*name;		/* printable, see dns.h/tls.h */
+	size_t			 name_len;
+	const struct platform	*platform;	/* NULL when none matched */
+	enum circ_reason	 reason;	/* CIRC_NONE unless circumvention */
+	bool			 ech;		/* TLS/QUIC: ECH offered */
+	const struct dns_msg	*dns;		/* DNS only: the answer */
+	const struct tls_hello	*hello;		/* TLS/QUIC only */
+	const uint8_t		*mac;		/* client MAC or NULL */
+};
+
+typedef void (*observe_cb)(const struct observation *, void *arg);
+
+struct observer_stats {
+	uint64_t	packets;
+	uint64_t	undecodable;	/* truncated or malformed frames */
+	uint64_t	dns_answers;
+	uint64_t	dns_queries;
+	uint64_t	dns_bad;
+	uint64_t	tls_hellos;
+	uint64_t	tls_bad;
+	uint64_t	quic_hellos;
+	uint64_t	quic_bad;
+	uint64_t	http_requests;
+	uint64_t	http_bad;
+};
+
+struct observer;
+
+/* cat may be NULL (every platform empty).  cb is called synchronously
+ * from observer_packet(); the observation is valid only during the call.
+ * Returns NULL on allocation failure. */
+struct observer	*observer_new(const struct catalog *cat, observe_cb cb,
+		    void *arg);
+void		 observer_free(struct observer *);
+
+/* Swap the catalogue (reload).  The caller keeps ownership. */
+void		 observer_set_catalog(struct observer *,
+		    const struct catalog *);
+
+/* Dissect one decoded packet seen at now_us. */
+void		 observer_packet(struct observer *, const struct pkt *,
+		    uint64_t now_us);
+
+/* Decode a frame of link type dlt and dissect it. */
+void		 observer_frame(struct observer *, int dlt,
+		    const uint8_t *frame, size_t caplen, uint64_t now_us);
+
+const struct observer_stats *observer_stats(const struct observer *);
+const struct flow_stats *observer_flow_stats(const struct observer *);
+
+const char	*obs_proto_str(enum obs_proto);
+
+#endif

@@ -1,0 +1,373 @@
+/*
+ * observe: per-packet dispatch to the dissectors, reassembly through the
+ * flow table, classification, and the observation callback.
+ *
+ * The common case — a TCP segment of an established flow that is not
+ * under reassembly — costs one hash and one filter probe.  Flows enter
+ * the table only when a ClientHello, DNS message or HTTP head is
+ * incomplete in its first segment.  Table keys are the direction of the
+ * bytes being reassembled (sender first).
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify.h"
+#include "dns.h"
+#include "flow.h"
+#include "http.h"
+#include "observe.h"
+#include "tls.h"
+
+#define DNS_PORT	53
+
+struct observer {
+	const struct catalog	*cat;
+	observe_cb		 cb;
+	void			*arg;
+	struct flow_table	*flows;
+	uint64_t		 last_expire_us;
+	struct observer_stats	 stats;
+	struct dns_msg		 dns;		/* too big for the stack */
+	struct tls_hello	 hello;
+	struct http_request	 http;
+	uint8_t			 scratch[TLS_HELLO_MAX];
+};
+
+const char *
+obs_proto_str(enum obs_proto p)
+{
+	switch (p) {
+	case OBS_DNS:
+		return "dns";
+	case OBS_TLS:
+		return "tls";
+	case OBS_QUIC:
+		return "quic";
+	case OBS_HTTP:
+		return "http";
+	}
+	return "?";
+}
+
+struct observer *
+observer_new(const struct catalog *cat, observe_cb cb, void *arg)
+{
+	struct observer *o;
+
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return NULL;
+	if ((o->flows = flow_table_new(FLOW_MAX)) == NULL) {
+		free(o);
+		return NULL;
+	}
+	o->cat = cat;
+	o->cb = cb;
+	o->arg = arg;
+	return o;
+}
+
+void
+observer_free(struct observer *o)
+{
+	if (o == NULL)
+		return;
+	flow_table_free(o->flows);
+	free(o);
+}
+
+void
+observer_set_catalog(struct observer *o, const struct catalog *cat)
+{
+	o->cat = cat;
+}
+
+const struct observer_stats *
+observer_stats(const struct observer *o)
+{
+	return &o->stats;
+}
+
+const struct flow_stats *
+observer_flow_stats(const struct observer *o)
+{
+	return flow_table_stats(o->flows);
+}
+
+static const struct platform *
+classify(const struct observer *o, const char *name, size_t len)
+{
+	if (o->cat == NULL || len == 0)
+		return NULL;
+	return catalog_lookup(o->cat, name, len);
+}
+
+static void
+emit(struct observer *o, struct observation *ob)
+{
+	if (ob->platform == NULL)
+		ob->platform = classify(o, ob->name, ob->name_len);
+	if (ob->platform != NULL && ob->platform->cat == CAT_CIRCUMVENTION)
+		ob->reason = ob->platform->reason;
+	o->cb(ob, o->arg);
+}
+
+static void
+obs_init(struct observation *ob, enum obs_proto proto, const struct pkt *p,
+    bool from_client, uint64_t now_us)
+{
+	memset(ob, 0, sizeof(*ob));
+	ob->ts_us = now_us;
+	ob->proto = proto;
+	if (from_client) {
+		ob->client = p->src;
+		ob->cport = p->sport;
+		ob->server = p->dst;
+		ob->sport = p->dport;
+		ob->mac = p->mac_src;
+	} else {
+		ob->client = p->dst;
+		ob->cport = p->dport;
+		ob->server = p->src;
+		ob->sport = p->sport;
+	}
+}
+
+/* A parsed DNS response: classify qname, else the first CNAME on the
+ * chain that names a platform (a school's own name may CNAME to one). */
+static void
+emit_dns(struct observer *o, const struct pkt *p, uint64_t now_us)
+{
+	struct observation ob;
+	size_t i;
+
+	if (!o->dns.response) {
+		o->stats.dns_queries++;
+		return;
+	}
+	o->stats.dns_answers++;
+	obs_init(&ob, OBS_DNS, p, false, now_us);
+	ob.name = o->dns.qname.text;
+	ob.name_len = o->dns.qname.len;
+	ob.dns = &o->dns;
+	ob.platform = classify(o, ob.name, ob.name_len);
+	for (i = 0; ob.platform == NULL && i < o->dns.nchain; i++)
+		ob.platform = classify(o, o->dns.chain[i].text,
+		    o->dns.chain[i].len);
+	emit(o, &ob);
+}
+
+static void
+emit_hello(struct observer *o, enum obs_proto proto, const struct pkt *p,
+    uint64_t now_us)
+{
+	struct observation ob;
+
+	if (proto == OBS_QUIC)
+		o->stats.quic_hellos++;
+	else
+		o->stats.tls_hellos++;
+	if (!o->hello.has_sni)
+		return;
+	obs_init(&ob, proto, p, true, now_us);
+	ob.name = o->hello.sni;
+	ob.name_len = o->hello.sni_len;
+	ob.hello = &o->hello;
+	ob.ech = o->hello.has_ech;
+	emit(o, &ob);
+}
+
+static void
+emit_http(struct observer *o, const struct pkt *p, uint64_t now_us)
+{
+	struct observation ob;
+
+	o->stats.http_requests++;
+	obs_init(&ob, OBS_HTTP, p, true, now_us);
+	ob.name = o->http.host;
+	ob.name_len = o->http.host_len;
+	emit(o, &ob);
+}
+
+/*
+ * TCP DNS: walk the length-prefixed messages in buf.  Returns the offset
+ * of an incomplete trailing message, or len when everything was used.
+ */
+static size_t
+dns_tcp_walk(struct observer *o, const struct pkt *p, const uint8_t *buf,
+    size_t len, uint64_t now_us)
+{
+	const uint8_t *msg;
+	size_t off = 0, start, mlen;
+	enum dns_result r;
+
+	for (;;) {
+		start = off;
+		r = dns_tcp_next(buf, len, &off, &msg, &mlen);
+		if (r == DNS_TRUNCATED)
+			return start;
+		if (r != DNS_OK) {
+			o->stats.dns_bad++;
+			return len;
+		}
+		if (dns_parse(msg, mlen, &o->dns) == DNS_OK)
+			emit_dns(o, p, now_us);
+		else
+			o->stats.dns_bad++;
+	}
+}
+
+/* Continue a flow under reassembly with this segment. */
+static void
+tcp_continue(struct observer *o, struct flow *f, const struct pkt *p,
+    uint64_t now_us)
+{
+	enum tls_result tr;
+	enum http_result hr;
+	uint32_t have;
+	size_t used;
+
+	have = flow_tcp_store(o->flows, f, p->seq, p->payload, p->paylen);
+	flow_touch(o->flows, f, now_us);
+	if (have == 0)
+		return;
+	switch (f->kind) {
+	case FLOW_TLS:
+		tr = tls_parse_stream(f->buf, have, o->scratch,
+		    sizeof(o->scratch), &o->hello);
+		if (tr == TLS_NEED_MORE && have < FLOW_BUF_SIZE)
+			return;
+		if (tr == TLS_OK)
+			emit_hello(o, OBS_TLS, p, now_us);
+		else
+			o->stats.tls_bad++;
+		break;
+	case FLOW_DNS_TCP:
+		used = dns_tcp_walk(o, p, f->buf, have, now_us);
+		if (used < have && have < FLOW_BUF_SIZE)
+			return;	/* the message still straddles segments */
+		break;
+	case FLOW_HTTP:
+		hr = http_parse_request(f->buf, have, &o->http);
+		if (hr == HTTP_NEED_MORE && have < HTTP_HEAD_MAX)
+			return;
+		if (hr == HTTP_OK)
+			emit_http(o, p, now_us);
+		else
+			o->stats.http_bad++;
+		break;
+	default:
+		break;
+	}
+	flow_remove(o->flows, f);
+}
+
+static void
+tcp_start(struct observer *o, const struct pkt *p, enum flow_kind kind,
+    const struct flow_key *k, uint64_t h, uint32_t seq, const uint8_t *data,
+    size_t len, uint64_t now_us)
+{
+	struct flow *f;
+
+	f = flow_insert(o->flows, k, h, kind, now_us);
+	f->base_seq = seq;
+	flow_tcp_store(o->flows, f, seq, data, len);
+	(void)p;
+}
+
+static void
+tcp_packet(struct observer *o, const struct pkt *p, uint64_t now_us)
+{
+	struct flow_key k;
+	struct flow *f;
+	uint64_t h;
+	enum tls_result tr;
+	enum http_result hr;
+	size_t used;
+
+	flow_key_make(&k, &p->src, p->sport, &p->dst, p->dport, IPPROTO_TCP);
+	h = flow_hash(&k);
+	if ((f = flow_lookup(o->flows, &k, h)) != NULL) {
+		tcp_continue(o, f, p, now_us);
+		return;
+	}
+	if (tls_stream_start(p->payload, p->paylen)) {
+		tr = tls_parse_stream(p->payload, p->paylen, o->scratch,
+		    sizeof(o->scratch), &o->hello);
+		if (tr == TLS_OK)
+			emit_hello(o, OBS_TLS, p, now_us);
+		else if (tr == TLS_NEED_MORE)
+			tcp_start(o, p, FLOW_TLS, &k, h, p->seq, p->payload,
+			    p->paylen, now_us);
+		else
+			o->stats.tls_bad++;
+		return;
+	}
+	if (p->sport == DNS_PORT) {
+		used = dns_tcp_walk(o, p, p->payload, p->paylen, now_us);
+		if (used < p->paylen)
+			tcp_start(o, p, FLOW_DNS_TCP, &k, h,
+			    p->seq + (uint32_t)used, p->payload + used,
+			    p->paylen - used, now_us);
+		return;
+	}
+	if (http_request_start(p->payload, p->paylen)) {
+		hr = http_parse_request(p->payload, p->paylen, &o->http);
+		if (hr == HTTP_OK)
+			emit_http(o, p, now_us);
+		else if (hr == HTTP_NEED_MORE)
+			tcp_start(o, p, FLOW_HTTP, &k, h, p->seq, p->payload,
+			    p->paylen, now_us);
+		else
+			o->stats.http_bad++;
+	}
+}
+
+static void
+udp_packet(struct observer *o, const struct pkt *p, uint64_t now_us)
+{
+	if (p->sport == DNS_PORT || p->dport == DNS_PORT) {
+		if (dns_parse(p->payload, p->paylen, &o->dns) == DNS_OK) {
+			/* Answers come from port 53; a "response" sent to
+			 * port 53 is a reflection or a forgery. */
+			if (!o->dns.response || p->sport == DNS_PORT)
+				emit_dns(o, p, now_us);
+		} else
+			o->stats.dns_bad++;
+	}
+}
+
+void
+observer_packet(struct observer *o, const struct pkt *p, uint64_t now_us)
+{
+	o->stats.packets++;
+	if (now_us - o->last_expire_us >= 1000000) {
+		flow_expire(o->flows, now_us);
+		o->last_expire_us = now_us;
+	}
+	if (p->paylen == 0)
+		return;
+	if (p->proto == IPPROTO_TCP)
+		tcp_packet(o, p, now_us);
+	else if (p->proto == IPPROTO_UDP)
+		udp_packet(o, p, now_us);
+}
+
+void
+observer_frame(struct observer *o, int dlt, const uint8_t *frame,
+    size_t caplen, uint64_t now_us)
+{
+	struct pkt p;
+	enum decode_result r;
+
+	r = decode_frame(dlt, frame, caplen, &p);
+	if (r == DECODE_OK)
+		observer_packet(o, &p, now_us);
+	else {
+		o->stats.packets++;
+		if (r != DECODE_SKIP)
+			o->stats.undecodable++;
+	}
+}

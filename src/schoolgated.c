@@ -1,0 +1,157 @@
+/*
+ * schoolgated: the schoolgate daemon.
+ *
+ *   schoolgated [-dv] [-f conf] [-P platforms_dir]      run
+ *   schoolgated -n [-v] [-f conf] [-P platforms_dir]    check the config
+ *   schoolgated --replay FILE [-f conf] [-P dir] [--json]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "classify.h"
+#include "config.h"
+#include "log.h"
+#include "replay.h"
+
+#define DEFAULT_CONF		"/etc/schoolgate/schoolgate.conf"
+#define DEFAULT_PLATFORMS	"/etc/schoolgate/platforms.d"
+
+static _Noreturn void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: schoolgated [-dnv] [-f conf] [-P platforms_dir]\n"
+	    "       schoolgated --replay file [--json] [-f conf] "
+	    "[-P platforms_dir]\n");
+	exit(2);
+}
+
+/* Print a multi-line cause to stderr and free it. */
+static void
+print_cause(char *cause)
+{
+	if (cause != NULL) {
+		fputs(cause, stderr);
+		if (cause[0] != '\0' && cause[strlen(cause) - 1] != '\n')
+			fputc('\n', stderr);
+	}
+	free(cause);
+}
+
+static struct catalog *
+load_catalog(const char *dir, int required)
+{
+	struct catalog *cat;
+	struct stat st;
+	char *cause = NULL;
+
+	if (!required && stat(dir, &st) == -1) {
+		log_warnx("no platform catalogue at %s: names are reported "
+		    "without platforms (use -P DIR)", dir);
+		return NULL;
+	}
+	if ((cat = catalog_load_dir(dir, &cause)) == NULL) {
+		print_cause(cause);
+		exit(1);
+	}
+	return cat;
+}
+
+int
+main(int argc, char *argv[])
+{
+	enum { OPT_REPLAY = 256, OPT_JSON };
+	static const struct option longopts[] = {
+		{ "replay",	required_argument,	NULL,	OPT_REPLAY },
+		{ "json",	no_argument,		NULL,	OPT_JSON },
+		{ "help",	no_argument,		NULL,	'h' },
+		{ NULL,		0,			NULL,	0 },
+	};
+	const char *conffile = NULL, *platforms = NULL, *replay = NULL;
+	int ch, debug = 0, verbose = 0, noaction = 0, json = 0, rc;
+	struct config *cfg = NULL;
+	struct catalog *cat;
+	char *cause = NULL;
+
+	while ((ch = getopt_long(argc, argv, "df:hnP:v", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			debug = 1;
+			break;
+		case 'f':
+			conffile = optarg;
+			break;
+		case 'n':
+			noaction = 1;
+			break;
+		case 'P':
+			platforms = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case OPT_REPLAY:
+			replay = optarg;
+			break;
+		case OPT_JSON:
+			json = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || (json && replay == NULL) ||
+	    (noaction && replay != NULL))
+		usage();
+	log_init(verbose > 1, 0, "schoolgated");
+
+	/* Replay works without a config: it is a pure classifier then. */
+	if (conffile != NULL || replay == NULL) {
+		if (conffile == NULL)
+			conffile = DEFAULT_CONF;
+		if ((cfg = config_load(conffile, &cause)) == NULL) {
+			print_cause(cause);
+			return 1;
+		}
+		if (platforms == NULL)
+			platforms = config_platforms_dir(cfg);
+	}
+	if (noaction) {
+		/* The catalogue is part of the configuration: check it too. */
+		cat = load_catalog(platforms, 1);
+		if (verbose)
+			config_print(stdout, cfg);
+		else
+			fprintf(stderr, "configuration OK\n");
+		catalog_free(cat);
+		config_free(cfg);
+		return 0;
+	}
+	if (replay != NULL) {
+		struct replay_opts ro;
+
+		cat = load_catalog(platforms ? platforms : DEFAULT_PLATFORMS,
+		    platforms != NULL);
+		memset(&ro, 0, sizeof(ro));
+		ro.path = replay;
+		ro.cat = cat;
+		ro.json = json;
+		ro.out = stdout;
+		rc = replay_run(&ro, &cause);
+		if (rc != 0)
+			print_cause(cause);
+		catalog_free(cat);
+		config_free(cfg);
+		return rc != 0;
+	}
+	(void)debug;
+	log_warnx("enforcement mode is not available in this build; "
+	    "use -n or --replay");
+	config_free(cfg);
+	return 1;
+}
