@@ -52,13 +52,13 @@ check_addr_MODS     := addr
 check_dns_MODS      := dns
 check_tls_MODS      := tls
 check_http_MODS     := http
-check_quic_MODS     := quic tls
+check_quic_MODS     := quic tls tests/quic_build
 check_classify_MODS := classify addr log
 check_config_MODS   := config addr log
-check_flow_MODS     := flow
+check_flow_MODS     := flow addr
 check_decode_MODS   := decode
 
-.PHONY: all deps check unit bench install uninstall clean sanitize tidy
+.PHONY: all deps check unit bench install uninstall clean sanitize demo
 all: $(BINS)
 
 $(B)/obj/%.o: src/%.c
@@ -88,8 +88,8 @@ unit: $(UNITS)
 check: all $(UNITS)
 	tests/run
 
-bench: all
-	scripts/bench
+bench: all $(BENCH_TOOLS)
+	B=$(B) scripts/bench
 
 sanitize:
 	$(MAKE) B=build-san OPT="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
@@ -116,4 +116,27 @@ uninstall:
 clean:
 	rm -rf build build-san tests/out
 
--include $(wildcard $(B)/obj/*.d $(B)/obj/tests/*.d)
+# Benchmark tools (tests/bench/): the raw libpcap read loop, the
+# capture builder.
+$(B)/obj/bench/%.o: tests/bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/pcapread: $(B)/obj/bench/pcapread.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/mkbench: $(B)/obj/bench/mkbench.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+BENCH_TOOLS := $(B)/pcapread $(B)/mkbench
+
+# The catalogue lookup benchmark: a million synthetic domains.
+$(B)/bench_classify: $(B)/obj/bench/bench_classify.o $(B)/obj/classify.o $(B)/obj/addr.o $(B)/obj/log.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+BENCH_TOOLS += $(B)/bench_classify
+
+-include $(wildcard $(B)/obj/*.d $(B)/obj/tests/*.d $(B)/obj/bench/*.d)
+
+demo: all
+	scripts/demo

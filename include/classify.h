@@ -42,6 +42,7 @@ struct platform {
 	bool			 shared_infra;
 	size_t			 ncidrs;
 	struct cidr		*cidrs;		/* static ranges, nameless traffic */
+	size_t			 ndomains;	/* domains the catalogue lists */
 };
 
 struct catalog;
@@ -79,5 +80,17 @@ const struct platform *catalog_find(const struct catalog *, const char *id);
 size_t		 catalog_ndomains(const struct catalog *);
 
 const char	*circ_reason_str(enum circ_reason);
+
+/*
+ * Call fn for every catalogue domain, in load order (file, then line):
+ * the domain is normalised (lower case, no trailing dot) and not
+ * NUL-terminated.  For -nv printing and reports; not for the packet path.
+ */
+void		 catalog_foreach_domain(const struct catalog *,
+		    void (*fn)(const struct platform *, const char *domain,
+		    size_t len, void *arg), void *arg);
+
+/* Bytes the catalogue holds (tables, string pool, platforms): a metric. */
+size_t		 catalog_memsize(const struct catalog *);
 
 #endif

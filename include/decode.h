@@ -4,8 +4,8 @@
  * Pure: no allocation, no globals, no clock, no logging.  Handles
  * Ethernet (802.1Q, QinQ, PPPoE session), Linux SLL and SLL2, raw IP,
  * BSD loopback, IPv4 (non-first fragments skipped), IPv6 with extension
- * headers, and one level of tunnelling (6in4, VXLAN) so a capture taken
- * on a trunk still yields the inner flows.  L4 is UDP or TCP.
+ * headers, and tunnels (6in4, VXLAN, GTP-U) so a capture taken on a trunk
+ * or a mobile core still yields the inner flows.  L4 is UDP or TCP.
  */
 #ifndef SG_DECODE_H
 #define SG_DECODE_H

@@ -25,14 +25,16 @@ enum flow_kind {
 	FLOW_DNS_TCP,		/* TCP DNS response */
 	FLOW_HTTP,		/* plain-HTTP request head */
 	FLOW_QUIC,		/* QUIC Initial CRYPTO stream (state is opaque) */
+	FLOW_DNS_QUERY,		/* a DNS query awaiting its answer */
 };
 
-/* Directional: client = initiator of the flow. */
+/* Directional: the sender of the bytes kept comes first. */
 struct flow_key {
 	uint8_t		family;
 	uint8_t		proto;
 	uint16_t	cport;
 	uint16_t	sport;
+	uint16_t	tag;		/* 0, or e.g. a DNS message ID */
 	uint8_t		caddr[16];
 	uint8_t		saddr[16];
 };
@@ -50,7 +52,7 @@ struct flow {
 	uint32_t	 contig;	/* bytes present from offset 0 */
 	size_t		 nranges;
 	struct flow_range ranges[FLOW_MAX_RANGES];
-	uint8_t		*buf;		/* FLOW_BUF_SIZE bytes */
+	uint8_t		*buf;		/* the table's bufsize bytes */
 	void		*opaque;	/* per-kind state (QUIC), owned by caller */
 	/* table links: hash chain and LRU list, as indices; -1 = none */
 	int32_t		 next, lru_prev, lru_next;
@@ -65,9 +67,11 @@ struct flow_stats {
 
 struct flow_table;
 
-/* Allocate a table for max flows (<= FLOW_MAX) with their buffers.
- * Returns NULL on allocation failure.  flow_table_free is NULL-safe. */
-struct flow_table *flow_table_new(size_t max);
+/* Allocate a table for max flows (1..FLOW_TABLE_LIMIT) with a buffer
+ * of bufsize (<= FLOW_BUF_SIZE) bytes each.  Returns NULL on allocation
+ * failure or bad sizes.  flow_table_free is NULL-safe. */
+#define FLOW_TABLE_LIMIT (1u << 20)
+struct flow_table *flow_table_new(size_t max, size_t bufsize);
 void		 flow_table_free(struct flow_table *);
 
 /* Key from the packet's addresses, client first. */
@@ -82,8 +86,8 @@ struct flow	*flow_lookup(struct flow_table *, const struct flow_key *,
 		    uint64_t hash);
 
 /*
- * Insert a new flow (the key must be absent).  Idle flows are expired
- * first; when the table is still full the least recently used flow is
+ * Insert a new flow (the key must be absent).  Flows idle for
+ * FLOW_TIMEOUT_US are expired first; when the table is still full the least recently used flow is
  * evicted (counted).  Never fails for max > 0.  The flow's buffer is
  * empty, opaque NULL.
  */
@@ -92,13 +96,18 @@ struct flow	*flow_insert(struct flow_table *, const struct flow_key *,
 void		 flow_remove(struct flow_table *, struct flow *);
 /* Mark as used now (LRU). */
 void		 flow_touch(struct flow_table *, struct flow *, uint64_t now_us);
-/* Expire flows idle longer than FLOW_TIMEOUT_US.  Returns how many. */
-size_t		 flow_expire(struct flow_table *, uint64_t now_us);
+/* Expire flows idle longer than timeout_us.  Returns how many. */
+size_t		 flow_expire(struct flow_table *, uint64_t now_us,
+		    uint64_t timeout_us);
+/* The least recently used flow when it has been idle longer than
+ * timeout_us, else NULL: for callers that must look at what expires. */
+struct flow	*flow_oldest_idle(struct flow_table *, uint64_t now_us,
+		    uint64_t timeout_us);
 
 /*
  * TCP: store a segment of len bytes at sequence number seq.  Offsets are
- * seq - base_seq (mod 2^32); bytes before offset 0 or beyond
- * FLOW_BUF_SIZE are dropped (the latter counted as overflow).  Bytes
+ * seq - base_seq (mod 2^32); bytes before offset 0 or beyond the
+ * table's bufsize are dropped (the latter counted as overflow).  Bytes
  * already present are kept (first copy wins, so an overlapping segment
  * cannot rewrite what was parsed).  Returns the contiguous length from
  * offset 0.

@@ -20,6 +20,11 @@
 struct dns_msg;
 struct tls_hello;
 
+/* DNS queries (UDP) awaiting their answer; an answer that matches one is
+ * solicited, a query left unanswered is reported when it times out. */
+#define OBSERVE_QUERY_MAX	4096
+#define OBSERVE_QUERY_TIMEOUT_US (5ULL * 1000000)
+
 enum obs_proto {
 	OBS_DNS = 0,
 	OBS_TLS,
@@ -38,7 +43,9 @@ struct observation {
 	const struct platform	*platform;	/* NULL when none matched */
 	enum circ_reason	 reason;	/* CIRC_NONE unless circumvention */
 	bool			 ech;		/* TLS/QUIC: ECH offered */
-	const struct dns_msg	*dns;		/* DNS only: the answer */
+	bool			 solicited;	/* DNS: answers a query we saw */
+	bool			 unanswered;	/* DNS: a query that timed out */
+	const struct dns_msg	*dns;		/* DNS answer, else NULL */
 	const struct tls_hello	*hello;		/* TLS/QUIC only */
 	const uint8_t		*mac;		/* client MAC or NULL */
 };
@@ -49,7 +56,9 @@ struct observer_stats {
 	uint64_t	packets;
 	uint64_t	undecodable;	/* truncated or malformed frames */
 	uint64_t	dns_answers;
+	uint64_t	dns_unsolicited;	/* no matching query seen */
 	uint64_t	dns_queries;
+	uint64_t	dns_unanswered;
 	uint64_t	dns_bad;
 	uint64_t	tls_hellos;
 	uint64_t	tls_bad;
@@ -75,6 +84,10 @@ void		 observer_set_catalog(struct observer *,
 /* Dissect one decoded packet seen at now_us. */
 void		 observer_packet(struct observer *, const struct pkt *,
 		    uint64_t now_us);
+
+/* Report everything still pending (unanswered DNS queries): the end of a
+ * capture, or of the daemon. */
+void		 observer_flush(struct observer *);
 
 /* Decode a frame of link type dlt and dissect it. */
 void		 observer_frame(struct observer *, int dlt,

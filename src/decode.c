@@ -22,6 +22,7 @@
 #define PPP_IP		0x0021
 #define PPP_IPV6	0x0057
 #define VXLAN_PORT	4789
+#define GTPU_PORT	2152
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2	276
@@ -53,6 +54,60 @@ static enum decode_result decode_ether(const uint8_t *, size_t, int,
 static enum decode_result decode_ip(const uint8_t *, size_t, int,
 		    struct pkt *);
 
+/*
+ * UDP tunnels that carry whole packets: VXLAN (RFC 7348, an Ethernet
+ * frame) and GTP-U (3GPP TS 29.281, an IP packet, as mobile networks and
+ * their test captures carry them).  On success *ret is the inner packet;
+ * otherwise *ret is untouched and the outer UDP packet stands.
+ */
+static void
+decode_udp_tunnel(const uint8_t *p, size_t len, int depth, struct pkt *ret)
+{
+	struct pkt inner;
+	enum decode_result r = DECODE_SKIP;
+	size_t off;
+
+	if (depth >= DECODE_MAX_ENCAP || ret->first_fragment)
+		return;
+	memset(&inner, 0, sizeof(inner));
+	if (ret->dport == VXLAN_PORT) {
+		if (len < 8 + 14 || !(p[0] & 0x08))	/* I flag: VNI valid */
+			return;
+		r = decode_ether(p + 8, len - 8, depth + 1, &inner);
+	} else if (ret->dport == GTPU_PORT || ret->sport == GTPU_PORT) {
+		/* Version 1, PT 1, message type 255 (G-PDU). */
+		if (len < 8 || (p[0] & 0xf0) != 0x30 || p[1] != 0xff)
+			return;
+		off = 8;
+		if (p[0] & 0x07) {		/* E, S or PN: 4 more bytes */
+			uint8_t next;
+			int n;
+
+			if (len < 12)
+				return;
+			next = p[11];
+			off = 12;
+			/* Extension headers: length in 4-byte units, the
+			 * last byte names the next one. */
+			for (n = 0; next != 0 && n < 8; n++) {
+				size_t el;
+
+				if (!(p[0] & 0x04) || off >= len)
+					return;
+				el = (size_t)p[off] * 4;
+				if (el == 0 || len - off < el)
+					return;
+				next = p[off + el - 1];
+				off += el;
+			}
+			if (next != 0)
+				return;
+		}
+		r = decode_ip(p + off, len - off, depth + 1, &inner);
+	}
+	if (r == DECODE_OK)
+		*ret = inner;
+}
 bool
 decode_dlt_supported(int dlt)
 {
@@ -142,21 +197,9 @@ decode_l4(const uint8_t *p, size_t rem, uint8_t proto, int depth,
 		/* The UDP length bounds the payload (Ethernet pads). */
 		if (get16(p + 4) >= 8 && (size_t)get16(p + 4) - 8 < ret->paylen)
 			ret->paylen = (size_t)get16(p + 4) - 8;
-		/* RFC 7348: VXLAN carries a whole Ethernet frame. */
-		if (ret->dport == VXLAN_PORT && ret->paylen >= 8 + 14 &&
-		    (ret->payload[0] & 0x08) && depth < DECODE_MAX_ENCAP &&
-		    !ret->first_fragment) {
-			struct pkt inner;
-			enum decode_result r;
-
-			memset(&inner, 0, sizeof(inner));
-			r = decode_ether(ret->payload + 8, ret->paylen - 8,
-			    depth + 1, &inner);
-			if (r == DECODE_OK) {
-				*ret = inner;
-				return r;
-			}
-		}
+		if (ret->dport == VXLAN_PORT || ret->dport == GTPU_PORT ||
+		    ret->sport == GTPU_PORT)
+			decode_udp_tunnel(ret->payload, ret->paylen, depth, ret);
 		return DECODE_OK;
 	case IPPROTO_TCP:
 		if (rem < 20)

@@ -16,6 +16,7 @@
 
 struct flow_table {
 	size_t			 max;
+	size_t			 bufsize;
 	size_t			 count;
 	size_t			 nbuckets;	/* power of two */
 	int32_t			*buckets;
@@ -56,7 +57,7 @@ flow_hash(const struct flow_key *k)
 {
 	uint64_t w[5], h;
 
-	/* The key is 38 bytes with no padding; hash it as five words. */
+	/* The key is 40 bytes with no padding; hash it as five words. */
 	memset(w, 0, sizeof(w));
 	memcpy(w, k, sizeof(*k));
 	h = w[0] * 0x9e3779b97f4a7c15ULL;
@@ -68,23 +69,24 @@ flow_hash(const struct flow_key *k)
 }
 
 struct flow_table *
-flow_table_new(size_t max)
+flow_table_new(size_t max, size_t bufsize)
 {
 	struct flow_table *t;
 	size_t i;
 
-	if (max == 0 || max > FLOW_MAX)
+	if (max == 0 || max > FLOW_TABLE_LIMIT || bufsize > FLOW_BUF_SIZE)
 		return NULL;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
 	t->max = max;
+	t->bufsize = bufsize;
 	for (t->nbuckets = 1; t->nbuckets < 2 * max; t->nbuckets <<= 1)
 		;
 	t->buckets = malloc(t->nbuckets * sizeof(*t->buckets));
 	t->entries = calloc(max, sizeof(*t->entries));
 	/* Untouched pages of this arena cost no memory; the LIFO free list
 	 * keeps the touched ones few. */
-	t->bufs = malloc(max * FLOW_BUF_SIZE);
+	t->bufs = malloc(max * bufsize + 1);
 	t->filter = calloc(FILTER_SIZE, sizeof(*t->filter));
 	if (!t->buckets || !t->entries || !t->bufs || !t->filter) {
 		flow_table_free(t);
@@ -93,7 +95,7 @@ flow_table_new(size_t max)
 	for (i = 0; i < t->nbuckets; i++)
 		t->buckets[i] = -1;
 	for (i = 0; i < max; i++) {
-		t->entries[i].buf = t->bufs + i * FLOW_BUF_SIZE;
+		t->entries[i].buf = t->bufs + i * bufsize;
 		t->entries[i].next = i + 1 < max ? (int32_t)(i + 1) : -1;
 	}
 	t->free_head = 0;
@@ -192,16 +194,28 @@ flow_remove(struct flow_table *t, struct flow *f)
 	t->count--;
 }
 
-size_t
-flow_expire(struct flow_table *t, uint64_t now_us)
+struct flow *
+flow_oldest_idle(struct flow_table *t, uint64_t now_us, uint64_t timeout_us)
 {
+	struct flow *f;
+
+	if (t->lru_head < 0)
+		return NULL;
+	f = &t->entries[t->lru_head];
+	/* A clock that went backwards counts as idle: never keep a flow
+	 * forever because of one odd timestamp. */
+	if (now_us >= f->last_us && now_us - f->last_us < timeout_us)
+		return NULL;
+	return f;
+}
+
+size_t
+flow_expire(struct flow_table *t, uint64_t now_us, uint64_t timeout_us)
+{
+	struct flow *f;
 	size_t n = 0;
 
-	while (t->lru_head >= 0) {
-		struct flow *f = &t->entries[t->lru_head];
-
-		if (now_us >= f->last_us && now_us - f->last_us < FLOW_TIMEOUT_US)
-			break;
+	while ((f = flow_oldest_idle(t, now_us, timeout_us)) != NULL) {
 		flow_remove(t, f);
 		t->stats.expired++;
 		n++;
@@ -217,7 +231,7 @@ flow_insert(struct flow_table *t, const struct flow_key *k, uint64_t hash,
 	uint8_t *buf;
 	int32_t i;
 
-	flow_expire(t, now_us);
+	flow_expire(t, now_us, FLOW_TIMEOUT_US);
 	if (t->free_head < 0) {
 		flow_remove(t, &t->entries[t->lru_head]);
 		t->stats.evicted++;
@@ -251,13 +265,13 @@ flow_store(struct flow_table *t, struct flow *f, uint64_t off,
 
 	if (len == 0)
 		goto out;
-	if (off >= FLOW_BUF_SIZE) {
+	if (off >= t->bufsize) {
 		t->stats.overflow++;
 		goto out;
 	}
-	if (len > FLOW_BUF_SIZE - off) {
+	if (len > t->bufsize - off) {
 		t->stats.overflow++;
-		len = FLOW_BUF_SIZE - (size_t)off;
+		len = t->bufsize - (size_t)off;
 	}
 	start = (uint32_t)off;
 	end = (uint32_t)(off + len);

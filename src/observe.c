@@ -28,6 +28,7 @@ struct observer {
 	observe_cb		 cb;
 	void			*arg;
 	struct flow_table	*flows;
+	struct flow_table	*queries;
 	uint64_t		 last_expire_us;
 	struct observer_stats	 stats;
 	struct dns_msg		 dns;		/* too big for the stack */
@@ -59,8 +60,10 @@ observer_new(const struct catalog *cat, observe_cb cb, void *arg)
 
 	if ((o = calloc(1, sizeof(*o))) == NULL)
 		return NULL;
-	if ((o->flows = flow_table_new(FLOW_MAX)) == NULL) {
-		free(o);
+	o->flows = flow_table_new(FLOW_MAX, FLOW_BUF_SIZE);
+	o->queries = flow_table_new(OBSERVE_QUERY_MAX, DNS_TEXT_MAX);
+	if (o->flows == NULL || o->queries == NULL) {
+		observer_free(o);
 		return NULL;
 	}
 	o->cat = cat;
@@ -75,6 +78,7 @@ observer_free(struct observer *o)
 	if (o == NULL)
 		return;
 	flow_table_free(o->flows);
+	flow_table_free(o->queries);
 	free(o);
 }
 
@@ -135,20 +139,91 @@ obs_init(struct observation *ob, enum obs_proto proto, const struct pkt *p,
 	}
 }
 
+/* Remember a UDP query until its answer comes or it times out. */
+static void
+dns_query(struct observer *o, const struct pkt *p, uint64_t now_us)
+{
+	struct flow_key k;
+	struct flow *f;
+	uint64_t h;
+
+	o->stats.dns_queries++;
+	flow_key_make(&k, &p->src, p->sport, &p->dst, p->dport, IPPROTO_UDP);
+	k.tag = o->dns.id;
+	h = flow_hash(&k);
+	if ((f = flow_lookup(o->queries, &k, h)) != NULL)
+		return;		/* a retransmission: keep the first time */
+	f = flow_insert(o->queries, &k, h, FLOW_DNS_QUERY, now_us);
+	memcpy(f->buf, o->dns.qname.text, o->dns.qname.len);
+	f->contig = (uint32_t)o->dns.qname.len;
+}
+
+/* Take the query this answer (UDP) answers, if we saw it. */
+static bool
+dns_answer_matches(struct observer *o, const struct pkt *p)
+{
+	struct flow_key k;
+	struct flow *f;
+	uint64_t h;
+
+	flow_key_make(&k, &p->dst, p->dport, &p->src, p->sport, IPPROTO_UDP);
+	k.tag = o->dns.id;
+	h = flow_hash(&k);
+	if ((f = flow_lookup(o->queries, &k, h)) == NULL)
+		return false;
+	/* RFC 5452 9.1: the question must match too, not only the ID. */
+	if (f->contig != o->dns.qname.len ||
+	    memcmp(f->buf, o->dns.qname.text, f->contig) != 0)
+		return false;
+	flow_remove(o->queries, f);
+	return true;
+}
+
+/* Report the queries idle longer than timeout_us as unanswered. */
+static void
+dns_expire(struct observer *o, uint64_t now_us, uint64_t timeout_us)
+{
+	struct observation ob;
+	struct flow *f;
+
+	while ((f = flow_oldest_idle(o->queries, now_us, timeout_us)) != NULL) {
+		o->stats.dns_unanswered++;
+		memset(&ob, 0, sizeof(ob));
+		ob.ts_us = f->last_us;
+		ob.proto = OBS_DNS;
+		ob.client.family = ob.server.family = f->key.family;
+		memcpy(ob.client.bytes, f->key.caddr, sizeof(ob.client.bytes));
+		memcpy(ob.server.bytes, f->key.saddr, sizeof(ob.server.bytes));
+		ob.cport = f->key.cport;
+		ob.sport = f->key.sport;
+		ob.name = (const char *)f->buf;
+		ob.name_len = f->contig;
+		ob.unanswered = true;
+		emit(o, &ob);
+		flow_remove(o->queries, f);
+	}
+}
+
+void
+observer_flush(struct observer *o)
+{
+	dns_expire(o, UINT64_MAX, 0);
+}
+
 /* A parsed DNS response: classify qname, else the first CNAME on the
  * chain that names a platform (a school's own name may CNAME to one). */
 static void
-emit_dns(struct observer *o, const struct pkt *p, uint64_t now_us)
+emit_dns(struct observer *o, const struct pkt *p, bool solicited,
+    uint64_t now_us)
 {
 	struct observation ob;
 	size_t i;
 
-	if (!o->dns.response) {
-		o->stats.dns_queries++;
-		return;
-	}
 	o->stats.dns_answers++;
+	if (!solicited)
+		o->stats.dns_unsolicited++;
 	obs_init(&ob, OBS_DNS, p, false, now_us);
+	ob.solicited = solicited;
 	ob.name = o->dns.qname.text;
 	ob.name_len = o->dns.qname.len;
 	ob.dns = &o->dns;
@@ -212,10 +287,12 @@ dns_tcp_walk(struct observer *o, const struct pkt *p, const uint8_t *buf,
 			o->stats.dns_bad++;
 			return len;
 		}
-		if (dns_parse(msg, mlen, &o->dns) == DNS_OK)
-			emit_dns(o, p, now_us);
-		else
+		if (dns_parse(msg, mlen, &o->dns) != DNS_OK)
 			o->stats.dns_bad++;
+		else if (o->dns.response)
+			emit_dns(o, p, true, now_us);	/* TCP: same connection */
+		else
+			o->stats.dns_queries++;
 	}
 }
 
@@ -328,15 +405,20 @@ tcp_packet(struct observer *o, const struct pkt *p, uint64_t now_us)
 static void
 udp_packet(struct observer *o, const struct pkt *p, uint64_t now_us)
 {
-	if (p->sport == DNS_PORT || p->dport == DNS_PORT) {
-		if (dns_parse(p->payload, p->paylen, &o->dns) == DNS_OK) {
-			/* Answers come from port 53; a "response" sent to
-			 * port 53 is a reflection or a forgery. */
-			if (!o->dns.response || p->sport == DNS_PORT)
-				emit_dns(o, p, now_us);
-		} else
-			o->stats.dns_bad++;
+	if (p->sport != DNS_PORT && p->dport != DNS_PORT)
+		return;
+	if (dns_parse(p->payload, p->paylen, &o->dns) != DNS_OK) {
+		o->stats.dns_bad++;
+		return;
 	}
+	/* Queries go to port 53 and answers come from it; anything else
+	 * (a "response" sent to port 53) is a reflection or a forgery. */
+	if (!o->dns.response && p->dport == DNS_PORT)
+		dns_query(o, p, now_us);
+	else if (o->dns.response && p->sport == DNS_PORT)
+		emit_dns(o, p, dns_answer_matches(o, p), now_us);
+	else
+		o->stats.dns_bad++;
 }
 
 void
@@ -344,7 +426,8 @@ observer_packet(struct observer *o, const struct pkt *p, uint64_t now_us)
 {
 	o->stats.packets++;
 	if (now_us - o->last_expire_us >= 1000000) {
-		flow_expire(o->flows, now_us);
+		flow_expire(o->flows, now_us, FLOW_TIMEOUT_US);
+		dns_expire(o, now_us, OBSERVE_QUERY_TIMEOUT_US);
 		o->last_expire_us = now_us;
 	}
 	if (p->paylen == 0)

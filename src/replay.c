@@ -78,9 +78,9 @@ replay_print_json(FILE *f, const struct observation *ob)
 		fprintf(f, ",\"reason\":\"%s\"", circ_reason_str(ob->reason));
 	if (ob->ech)
 		fputs(",\"ech\":true", f);
-	if (ob->dns != NULL) {
+	if (ob->proto == OBS_DNS) {
 		fputs(",\"addrs\":[", f);
-		for (i = 0; i < ob->dns->naddrs; i++) {
+		for (i = 0; ob->dns != NULL && i < ob->dns->naddrs; i++) {
 			struct addr ad;
 
 			ad.family = ob->dns->addrs[i].family;
@@ -90,6 +90,8 @@ replay_print_json(FILE *f, const struct observation *ob)
 			fprintf(f, "%s\"%s\"", i ? "," : "", a);
 		}
 		putc(']', f);
+		if (ob->unanswered)
+			fputs(",\"answered\":false", f);
 	}
 	fputs("}\n", f);
 }
@@ -126,6 +128,8 @@ replay_print_row(FILE *f, const struct observation *ob)
 		fprintf(f, " (%s)", circ_reason_str(ob->reason));
 	if (ob->ech)
 		fputs(" ech", f);
+	if (ob->unanswered)
+		fputs(" (no answer)", f);
 	putc('\n', f);
 }
 
@@ -176,6 +180,7 @@ replay_run(const struct replay_opts *opts, char **cause)
 		replay_print_header(opts->out);
 	while ((n = capture_dispatch(cap, -1, on_frame, &rc, cause)) > 0)
 		;
+	observer_flush(rc.obs);
 	fflush(opts->out);
 	observer_free(rc.obs);
 	capture_close(cap);

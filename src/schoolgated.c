@@ -119,7 +119,7 @@ main(int argc, char *argv[])
 			return 1;
 		}
 		if (platforms == NULL)
-			platforms = config_platforms_dir(cfg);
+			platforms = cfg->gateway.platforms_dir;
 	}
 	if (noaction) {
 		/* The catalogue is part of the configuration: check it too. */

@@ -1,0 +1,1609 @@
+/*
+ * classify: the platform catalogue (the *.conf files of platforms.d) and
+ * domain -> platform lookup.
+ *
+ * Loading.  inih splits lines into keys and values, but in this build it
+ * neither passes line numbers to the handler nor reports more than the
+ * first syntax error.  So we hand inih one line at a time through
+ * ini_parse_stream() with our own reader: the reader counts lines, checks
+ * each one's syntax the way inih will read it (so every bad line is
+ * reported, with its number, and replaced by a blank one), and opens
+ * sections itself (so an empty section is still seen).  The handler then
+ * knows the file and line of every key it is given.  All errors are
+ * collected; the catalogue is built only when there are none.
+ *
+ * Lookup.  All domains sit in one open-addressing hash table.  A slot is
+ * 8 bytes: 32 bits of the key's hash as a fingerprint and the offset of
+ * the key's record in a packed string pool (length, platform, bytes), so
+ * a lookup touches one slot cache line per candidate suffix and the pool
+ * only when a fingerprint matches.  The hash of a name is built right to
+ * left, label by label, so one pass over the name yields the hash of
+ * every label suffix; all candidate slots are prefetched before the first
+ * is read, and the longest suffix that is in the table wins.
+ */
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "addr.h"
+#include "classify.h"
+#include "log.h"
+
+/* Limits on what a catalogue may grow to; input never grows past them. */
+#define CATALOG_MAX_FILES	1024
+#define CATALOG_MAX_PLATFORMS	4096	/* fits the 16-bit index in a record */
+#define CATALOG_MAX_DOMAINS	2000000
+#define CATALOG_MAX_CIDRS	65536
+#define CATALOG_MAX_POOL	(256u << 20)	/* string pool bytes */
+#define CATALOG_MAX_LINES	10000000	/* lines per file */
+#define CATALOG_MAX_ERRORS	100	/* error lines reported in full */
+/*
+ * inih reads into a 200-byte buffer (INI_MAX_LINE) that must also hold
+ * "\r\n\0"; a longer line would be split silently, so it is an error.
+ */
+#define CATALOG_LINE_MAX	197
+#define CATALOG_ID_MAX		32	/* inih keeps 49 bytes of a section name */
+#define CATALOG_NAME_MAX	64
+#define CATALOG_CATEGORY_MAX	32
+#define CATALOG_VALUE_SHOWN	80	/* bytes of a bad value quoted back */
+
+#define DOMAIN_MAX		253	/* RFC 1035 2.3.4, presentation form */
+#define LABEL_MAX		63
+#define LOOKUP_MAX		255	/* longer names are never looked up */
+#define LOOKUP_LABELS		128	/* 255 bytes hold at most 128 labels */
+
+#define REC_HDR			3	/* pool record: len, platform lo, hi */
+#define HUGE_PAGE		(2u << 20)
+
+struct slot {
+	uint32_t	fp;		/* high half of the key's hash */
+	uint32_t	ref;		/* pool offset of the record; 0: empty */
+};
+
+/* One address range of a static CIDR, for binary search. */
+struct range {
+	uint8_t		lo[16];
+	uint8_t		hi[16];
+	uint16_t	platform;
+};
+
+struct catalog {
+	struct platform	*platforms;
+	size_t		 nplatforms;
+	uint16_t	*byid;		/* platform indexes sorted by id */
+	unsigned char	*pool;		/* records; offset 0 is a dummy byte */
+	size_t		 poolsize;
+	size_t		 poolmap;	/* bytes mapped once final, else 0 */
+	size_t		 ndomains;
+	struct slot	*slots;
+	size_t		 slotmap;	/* bytes mapped */
+	size_t		 mask;		/* slot count - 1 */
+	size_t		 minlabels;	/* of any domain in the table */
+	size_t		 maxlabels;
+	struct range	*ranges[2];	/* [0] IPv4, [1] IPv6, sorted by lo */
+	size_t		 nranges[2];
+};
+
+/* Where a platform was defined, and which single-valued keys it had. */
+struct pmeta {
+	uint16_t	file;
+	unsigned	line;
+	unsigned	name_line;
+	unsigned	category_line;
+	unsigned	shared_line;
+	unsigned	reason_line;
+	size_t		cidrcap;
+};
+
+/* Where a domain or CIDR was written, for duplicate and overlap errors. */
+struct srcloc {
+	unsigned	line;
+	uint16_t	file;
+};
+
+struct cidrloc {
+	struct cidr	c;
+	struct srcloc	at;
+	uint16_t	platform;
+};
+
+struct errs {
+	char		*buf;
+	size_t		 len;
+	size_t		 cap;
+	size_t		 n;		/* errors seen, shown or not */
+	int		 nomem;
+};
+
+struct loader {
+	struct catalog	*cat;
+	struct errs	 errs;
+	size_t		 platcap;
+	struct pmeta	*meta;
+	size_t		 metacap;
+	size_t		 poolcap;
+	uint32_t	*doff;		/* domain ordinal -> pool offset */
+	size_t		 doffcap;
+	struct srcloc	*dloc;		/* domain ordinal -> where written */
+	size_t		 dloccap;
+	struct cidrloc	*cidrs;
+	size_t		 ncidrs;
+	size_t		 cidrcap;
+	char		**paths;	/* files, for messages */
+	size_t		 npaths;
+	int		 toomany;	/* a limit was hit and reported */
+
+	/* The file being read. */
+	FILE		*fp;
+	uint16_t	 file;
+	unsigned	 lineno;
+	int		 in_section;	/* a section header has been seen */
+	int		 have_key;	/* inih would take an indented line as
+					   the continuation of a value */
+	long		 cur;		/* platform of this section, or -1 */
+};
+
+static const char *const circ_reasons[] = {
+	[CIRC_NONE] = "none",
+	[CIRC_DOH] = "doh",
+	[CIRC_DOT] = "dot",
+	[CIRC_DOQ] = "doq",
+	[CIRC_ECH] = "ech",
+	[CIRC_RELAY] = "relay",
+	[CIRC_VPN] = "vpn",
+};
+
+/*
+ * Errors.
+ */
+
+static void	errs_add(struct errs *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+static void
+errs_add(struct errs *e, const char *fmt, ...)
+{
+	va_list ap;
+	size_t need;
+	char *nbuf;
+	int n;
+
+	e->n++;
+	if (e->nomem || e->n > CATALOG_MAX_ERRORS)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	need = e->len + (size_t)n + 2;
+	if (need > e->cap) {
+		size_t ncap = e->cap ? e->cap * 2 : 1024;
+
+		while (ncap < need)
+			ncap *= 2;
+		if ((nbuf = realloc(e->buf, ncap)) == NULL) {
+			e->nomem = 1;
+			return;
+		}
+		e->buf = nbuf;
+		e->cap = ncap;
+	}
+	if (e->len > 0)
+		e->buf[e->len++] = '\n';
+	va_start(ap, fmt);
+	vsnprintf(e->buf + e->len, e->cap - e->len, fmt, ap);
+	va_end(ap);
+	e->len += (size_t)n;
+}
+
+static void
+errs_nomem(struct errs *e)
+{
+	e->nomem = 1;
+	e->n++;
+}
+
+/* Hand the collected errors to the caller as one string, or free them. */
+static void
+errs_finish(struct errs *e, char **cause)
+{
+	if (cause == NULL) {
+		free(e->buf);
+		return;
+	}
+	if (e->nomem) {
+		free(e->buf);
+		*cause = strdup("out of memory");
+		return;
+	}
+	if (e->n > CATALOG_MAX_ERRORS) {
+		size_t more = e->n - CATALOG_MAX_ERRORS;
+
+		/* Past the limit errs_add() only counts: lift it once. */
+		e->n = 0;
+		errs_add(e, "(%zu more errors not shown)", more);
+	}
+	if (e->nomem) {
+		free(e->buf);
+		*cause = strdup("out of memory");
+		return;
+	}
+	*cause = e->buf;
+}
+
+/* Quote a value back to the user: printable, and not too long. */
+static const char *
+shown(const char *v, size_t len, char *buf, size_t size)
+{
+	size_t n = len > CATALOG_VALUE_SHOWN ? CATALOG_VALUE_SHOWN : len;
+	size_t o;
+
+	log_escape(v, n, buf, size);
+	if (n < len && (o = strlen(buf)) + 4 <= size)
+		memcpy(buf + o, "...", 4);
+	return buf;
+}
+
+static const char *
+ld_path(const struct loader *ld, uint16_t file)
+{
+	return ld->paths[file];
+}
+
+static void	ld_err(struct loader *, unsigned, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+static void	ld_perr(struct loader *, unsigned, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+static void	ld_kerr(struct loader *, const char *, const char *, size_t,
+		    const char *, ...) __attribute__((format(printf, 5, 6)));
+
+/* "file:line: message" */
+static void
+ld_err(struct loader *ld, unsigned line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	errs_add(&ld->errs, "%s:%u: %s", ld_path(ld, ld->file), line, msg);
+}
+
+/* "file:line: [platform ID]: message", about the current platform. */
+static void
+ld_perr(struct loader *ld, unsigned line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	errs_add(&ld->errs, "%s:%u: [platform %s]: %s", ld_path(ld, ld->file),
+	    line, ld->cat->platforms[ld->cur].id, msg);
+}
+
+/* "file:line: [platform ID] key = value: message", at the current line. */
+static void
+ld_kerr(struct loader *ld, const char *key, const char *value, size_t vlen,
+    const char *fmt, ...)
+{
+	char msg[512], v[4 * CATALOG_VALUE_SHOWN + 8];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	errs_add(&ld->errs, "%s:%u: [platform %s] %s = %s: %s",
+	    ld_path(ld, ld->file), ld->lineno, ld->cat->platforms[ld->cur].id,
+	    key, shown(value, vlen, v, sizeof(v)), msg);
+}
+
+/*
+ * Hashing.
+ */
+
+#define H_K1	0x9e3779b97f4a7c15ULL
+#define H_K2	0xc2b2ae3d27d4eb4fULL
+
+static inline uint64_t
+hash_fmix(uint64_t h)
+{
+	/* MurmurHash3's finaliser: every input bit reaches every output bit. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static inline unsigned char
+lower_ascii(unsigned char c)
+{
+	/* Only ASCII folds: catalogue names are ASCII (IDNs in xn-- form). */
+	return (unsigned char)(c + (((unsigned)c - 'A' < 26u) << 5));
+}
+
+/* A label suffix of a name: its hash and where it starts in the buffer. */
+struct cand {
+	uint64_t	h;
+	uint32_t	off;
+	uint32_t	len;
+};
+
+/*
+ * Walk name (len bytes, any content) right to left for at most maxlabels
+ * labels, writing it lower-cased into buf (same offsets), and leave in
+ * cand[k] the hash of the suffix made of the last k + 1 labels.  The
+ * label hash takes the label's length, so embedded NULs cannot alias.
+ * Returns the number of candidates (>= 1 when len > 0 or maxlabels > 0).
+ */
+static inline size_t
+hash_suffixes(const unsigned char *name, size_t len, unsigned char *buf,
+    struct cand *cand, size_t maxlabels)
+{
+	uint64_t s = H_K2, lh, w;
+	size_t k = 0, end = len, j;
+	unsigned nb;
+
+	while (k < maxlabels) {
+		j = end;
+		w = 0;
+		nb = 0;
+		lh = H_K1;
+		while (j > 0 && name[j - 1] != '.') {
+			unsigned char c = lower_ascii(name[--j]);
+
+			buf[j] = c;
+			w = w << 8 | c;
+			if (++nb == 8) {
+				lh = (lh ^ w) * H_K1;
+				lh ^= lh >> 29;
+				w = 0;
+				nb = 0;
+			}
+		}
+		lh = ((lh ^ w) * H_K2) ^ (end - j);
+		s = (s ^ lh) * H_K1;
+		s ^= s >> 32;
+		cand[k].h = hash_fmix(s);
+		cand[k].off = (uint32_t)j;
+		cand[k].len = (uint32_t)(len - j);
+		k++;
+		if (j == 0)
+			break;
+		buf[--j] = '.';
+		end = j;
+	}
+	return k;
+}
+
+/*
+ * Memory for the two big tables.
+ */
+
+/*
+ * Zeroed memory for a table that lookups read at random.  Tables of 2 MiB
+ * or more are 2 MiB-aligned and advised for transparent huge pages (the
+ * Debian default is THP on request only): with 4 KiB pages nearly every
+ * probe of a million-entry table misses the TLB, and under a hypervisor a
+ * TLB miss costs several memory reads.  Returns NULL or the table, and
+ * the bytes mapped in *ret_len for table_free().
+ */
+static void *
+table_alloc(size_t size, size_t *ret_len)
+{
+	size_t len, head;
+	uintptr_t a;
+	char *p;
+
+	if (size < HUGE_PAGE) {
+		len = size ? size : 1;
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+		    MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		*ret_len = len;
+		return p;
+	}
+	len = (size + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+	p = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	a = (uintptr_t)p;
+	head = (HUGE_PAGE - (a & (HUGE_PAGE - 1))) & (HUGE_PAGE - 1);
+	if (head > 0)
+		munmap(p, head);
+	if (HUGE_PAGE - head > 0)
+		munmap(p + head + len, HUGE_PAGE - head);
+	p += head;
+	/* Only advice: without THP the table works, just slower. */
+	(void)madvise(p, len, MADV_HUGEPAGE);
+	*ret_len = len;
+	return p;
+}
+
+static void
+table_free(void *p, size_t len)
+{
+	if (p != NULL && len > 0)
+		munmap(p, len);
+}
+
+/*
+ * Lookup.
+ */
+
+const struct platform *
+catalog_lookup(const struct catalog *cat, const char *name, size_t len)
+{
+	unsigned char buf[LOOKUP_MAX];
+	struct cand cand[LOOKUP_LABELS];
+	const struct slot *slots;
+	size_t k, i, idx, mask;
+
+	if (cat == NULL || name == NULL || len == 0 || len > LOOKUP_MAX ||
+	    cat->ndomains == 0)
+		return NULL;
+	if (name[len - 1] == '.')
+		len--;
+	if (len == 0)
+		return NULL;
+
+	/*
+	 * No entry has more labels than maxlabels, so a name's leftmost
+	 * labels beyond that are never hashed.
+	 */
+	k = hash_suffixes((const unsigned char *)name, len, buf, cand,
+	    cat->maxlabels);
+	slots = cat->slots;
+	mask = cat->mask;
+	/* Issue every cache miss before waiting on the first. */
+	for (i = 0; i < k; i++)
+		__builtin_prefetch(&slots[cand[i].h & mask]);
+
+	/* Longest suffix first: the first hit is the answer. */
+	for (i = k; i-- > 0 && i + 1 >= cat->minlabels;) {
+		uint32_t fp = (uint32_t)(cand[i].h >> 32);
+
+		for (idx = cand[i].h & mask; slots[idx].ref != 0;
+		    idx = (idx + 1) & mask) {
+			const unsigned char *rec;
+
+			if (slots[idx].fp != fp)
+				continue;
+			rec = cat->pool + slots[idx].ref;
+			if (rec[0] == cand[i].len &&
+			    memcmp(rec + REC_HDR, buf + cand[i].off,
+			    cand[i].len) == 0)
+				return &cat->platforms[rec[1] | rec[2] << 8];
+		}
+	}
+	return NULL;
+}
+
+static int
+range_family(const struct addr *a)
+{
+	return a->family == AF_INET6;
+}
+
+static size_t
+range_bytes(int fam)
+{
+	return fam ? 16 : 4;
+}
+
+const struct platform *
+catalog_lookup_addr(const struct catalog *cat, const struct addr *a)
+{
+	const struct range *r;
+	size_t lo, hi, mid, nb;
+	int fam;
+
+	if (cat == NULL || a == NULL ||
+	    (a->family != AF_INET && a->family != AF_INET6))
+		return NULL;
+	fam = range_family(a);
+	nb = range_bytes(fam);
+	r = cat->ranges[fam];
+	/* Ranges never overlap: find the last one starting at or below a. */
+	lo = 0;
+	hi = cat->nranges[fam];
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (memcmp(r[mid].lo, a->bytes, nb) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || memcmp(a->bytes, r[lo - 1].hi, nb) > 0)
+		return NULL;
+	return &cat->platforms[r[lo - 1].platform];
+}
+
+size_t
+catalog_nplatforms(const struct catalog *cat)
+{
+	return cat ? cat->nplatforms : 0;
+}
+
+const struct platform *
+catalog_platform(const struct catalog *cat, size_t index)
+{
+	if (cat == NULL || index >= cat->nplatforms)
+		return NULL;
+	return &cat->platforms[index];
+}
+
+const struct platform *
+catalog_find(const struct catalog *cat, const char *id)
+{
+	size_t lo, hi, mid;
+	int c;
+
+	if (cat == NULL || id == NULL)
+		return NULL;
+	lo = 0;
+	hi = cat->nplatforms;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(id, cat->platforms[cat->byid[mid]].id);
+		if (c == 0)
+			return &cat->platforms[cat->byid[mid]];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+size_t
+catalog_ndomains(const struct catalog *cat)
+{
+	return cat ? cat->ndomains : 0;
+}
+
+const char *
+circ_reason_str(enum circ_reason r)
+{
+	if ((size_t)r >= sizeof(circ_reasons) / sizeof(circ_reasons[0]))
+		return "unknown";
+	return circ_reasons[r];
+}
+
+void
+catalog_foreach_domain(const struct catalog *cat,
+    void (*fn)(const struct platform *, const char *, size_t, void *),
+    void *arg)
+{
+	size_t off;
+
+	if (cat == NULL)
+		return;
+	for (off = 1; off < cat->poolsize; off += REC_HDR + cat->pool[off]) {
+		const unsigned char *rec = cat->pool + off;
+
+		fn(&cat->platforms[rec[1] | rec[2] << 8],
+		    (const char *)rec + REC_HDR, rec[0], arg);
+	}
+}
+
+size_t
+catalog_memsize(const struct catalog *cat)
+{
+	size_t i, n;
+
+	if (cat == NULL)
+		return 0;
+	n = sizeof(*cat) + (cat->poolmap ? cat->poolmap : cat->poolsize) +
+	    cat->slotmap +
+	    (cat->nranges[0] + cat->nranges[1]) * sizeof(struct range) +
+	    cat->nplatforms * (sizeof(struct platform) + sizeof(uint16_t));
+	for (i = 0; i < cat->nplatforms; i++) {
+		const struct platform *p = &cat->platforms[i];
+
+		n += strlen(p->id) + 1 + strlen(p->name ? p->name : "") + 1 +
+		    strlen(p->category ? p->category : "") + 1 +
+		    p->ncidrs * sizeof(struct cidr);
+	}
+	return n;
+}
+
+void
+catalog_free(struct catalog *cat)
+{
+	size_t i;
+
+	if (cat == NULL)
+		return;
+	for (i = 0; i < cat->nplatforms; i++) {
+		free(cat->platforms[i].id);
+		free(cat->platforms[i].name);
+		free(cat->platforms[i].category);
+		free(cat->platforms[i].cidrs);
+	}
+	free(cat->platforms);
+	free(cat->byid);
+	if (cat->poolmap > 0)
+		table_free(cat->pool, cat->poolmap);
+	else
+		free(cat->pool);
+	table_free(cat->slots, cat->slotmap);
+	free(cat->ranges[0]);
+	free(cat->ranges[1]);
+	free(cat);
+}
+
+/*
+ * Value syntax.
+ */
+
+/* Grow *arr (elements of size) to hold at least need; 0 or -1. */
+static int
+grow(void *arr, size_t *cap, size_t need, size_t size)
+{
+	void **p = arr;
+	size_t ncap;
+	void *n;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap : 16;
+	while (ncap < need)
+		ncap *= 2;
+	if ((n = reallocarray(*p, ncap, size)) == NULL)
+		return -1;
+	*p = n;
+	*cap = ncap;
+	return 0;
+}
+
+static int
+is_ident(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	if (!isalnum((unsigned char)*s))
+		return 0;
+	for (; *s; s++, n++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		    *s == '-' || *s == '_'))
+			return 0;
+	return n <= max;
+}
+
+/* Display names are shown on the block page: printable UTF-8 only. */
+static int
+is_display_name(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n, i;
+
+	if (*p == '\0' || strlen(s) > CATALOG_NAME_MAX)
+		return 0;
+	while (*p) {
+		if (*p < 0x80) {
+			if (*p < 0x20 || *p == 0x7f)
+				return 0;
+			p++;
+			continue;
+		}
+		if ((*p & 0xe0) == 0xc0 && *p >= 0xc2)
+			n = 1;
+		else if ((*p & 0xf0) == 0xe0)
+			n = 2;
+		else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4)
+			n = 3;
+		else
+			return 0;
+		for (i = 1; i <= n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+		p += n + 1;
+	}
+	return 1;
+}
+
+/*
+ * Check and normalise one domain in place: lower case, one trailing dot
+ * removed.  Returns NULL and sets *len, or a message.
+ */
+static const char *
+domain_normalise(char *d, size_t *len)
+{
+	struct addr a;
+	size_t n = *len, i, lab = 0;
+
+	if (n > 0 && d[n - 1] == '.')
+		n--;
+	if (n == 0)
+		return "empty domain";
+	for (i = 0; i < n; i++)
+		if ((unsigned char)d[i] >= 0x80)
+			return "not ASCII: write an international name in its "
+			    "xn-- form";
+	if (memchr(d, '/', n) != NULL || memchr(d, ':', n) != NULL) {
+		char tmp[DOMAIN_MAX + 1];
+		struct cidr c;
+
+		if (n < sizeof(tmp)) {
+			memcpy(tmp, d, n);
+			tmp[n] = '\0';
+			if (cidr_parse(tmp, &c) == 0)
+				return "an address: list it in cidrs";
+		}
+		return "a URL or path, not a domain";
+	}
+	if (d[0] == '*')
+		return "no wildcards: a domain already matches every name "
+		    "under it";
+	if (n > DOMAIN_MAX)
+		return "longer than 253 characters";
+	for (i = 0; i <= n; i++) {
+		unsigned char c = i < n ? (unsigned char)d[i] : '.';
+
+		if (c == '.') {
+			if (lab == 0)
+				return "empty label";
+			if (lab > LABEL_MAX)
+				return "label longer than 63 characters";
+			if (d[i - 1] == '-' || d[i - lab] == '-')
+				return "label starts or ends with '-'";
+			lab = 0;
+			continue;
+		}
+		c = lower_ascii(c);
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_'))
+			return "bad character: use letters, digits, '-', '_' "
+			    "and '.'";
+		d[i] = (char)c;
+		lab++;
+	}
+	{
+		char tmp[DOMAIN_MAX + 1];
+
+		memcpy(tmp, d, n);
+		tmp[n] = '\0';
+		if (addr_parse(tmp, &a) == 0)
+			return "an address: list it in cidrs";
+	}
+	*len = n;
+	return NULL;
+}
+
+/*
+ * Building the catalogue while reading.
+ */
+
+static struct platform *
+cur_platform(struct loader *ld)
+{
+	return &ld->cat->platforms[ld->cur];
+}
+
+static void
+add_domain(struct loader *ld, char *d, size_t len)
+{
+	struct catalog *cat = ld->cat;
+	struct platform *p = cur_platform(ld);
+	const char *why;
+	unsigned char *rec;
+	size_t n = len;
+
+	if ((why = domain_normalise(d, &n)) != NULL) {
+		ld_kerr(ld, "domains", d, len, "%s", why);
+		return;
+	}
+	if (cat->ndomains >= CATALOG_MAX_DOMAINS ||
+	    cat->poolsize + REC_HDR + n > CATALOG_MAX_POOL) {
+		if (!ld->toomany)
+			ld_kerr(ld, "domains", d, n, "too many domains "
+			    "(at most %d, %u MiB of names)",
+			    CATALOG_MAX_DOMAINS, CATALOG_MAX_POOL >> 20);
+		ld->toomany = 1;
+		return;
+	}
+	if (grow(&cat->pool, &ld->poolcap, cat->poolsize + REC_HDR + n, 1) ||
+	    grow(&ld->doff, &ld->doffcap, cat->ndomains + 1,
+	    sizeof(*ld->doff)) ||
+	    grow(&ld->dloc, &ld->dloccap, cat->ndomains + 1,
+	    sizeof(*ld->dloc))) {
+		errs_nomem(&ld->errs);
+		return;
+	}
+	rec = cat->pool + cat->poolsize;
+	rec[0] = (unsigned char)n;
+	rec[1] = (unsigned char)(ld->cur & 0xff);
+	rec[2] = (unsigned char)(ld->cur >> 8);
+	memcpy(rec + REC_HDR, d, n);
+	ld->doff[cat->ndomains] = (uint32_t)cat->poolsize;
+	ld->dloc[cat->ndomains].line = ld->lineno;
+	ld->dloc[cat->ndomains].file = ld->file;
+	cat->poolsize += REC_HDR + n;
+	cat->ndomains++;
+	p->ndomains++;
+}
+
+static void
+key_domains(struct loader *ld, const char *value)
+{
+	char buf[CATALOG_LINE_MAX + 1];
+	size_t i = 0, start, n = strlen(value);
+
+	if (n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	memcpy(buf, value, n);
+	buf[n] = '\0';
+	/*
+	 * A list, separated by commas or blanks.  Empty items are skipped
+	 * so that a line may end with a comma before its continuation.
+	 */
+	while (i < n) {
+		while (i < n && (buf[i] == ',' || isspace((unsigned char)buf[i])))
+			i++;
+		start = i;
+		while (i < n && buf[i] != ',' && !isspace((unsigned char)buf[i]))
+			i++;
+		if (i > start) {
+			char save = buf[i];
+
+			buf[i] = '\0';
+			add_domain(ld, buf + start, i - start);
+			buf[i] = save;
+		}
+	}
+}
+
+static void
+key_cidrs(struct loader *ld, const char *value)
+{
+	struct platform *p = cur_platform(ld);
+	struct pmeta *m = &ld->meta[ld->cur];
+	char buf[CATALOG_LINE_MAX + 1];
+	size_t i = 0, start, n = strlen(value);
+	struct cidr c;
+
+	if (n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	memcpy(buf, value, n);
+	buf[n] = '\0';
+	while (i < n) {
+		while (i < n && (buf[i] == ',' || isspace((unsigned char)buf[i])))
+			i++;
+		start = i;
+		while (i < n && buf[i] != ',' && !isspace((unsigned char)buf[i]))
+			i++;
+		if (i == start)
+			continue;
+		buf[i] = '\0';
+		if (cidr_parse(buf + start, &c) < 0) {
+			ld_kerr(ld, "cidrs", buf + start, i - start,
+			    "not an address or prefix (ADDR/LEN with the host "
+			    "bits zero)");
+		} else if (ld->ncidrs >= CATALOG_MAX_CIDRS) {
+			if (!ld->toomany)
+				ld_kerr(ld, "cidrs", buf + start, i - start,
+				    "too many CIDRs (at most %d)",
+				    CATALOG_MAX_CIDRS);
+			ld->toomany = 1;
+		} else if (grow(&p->cidrs, &m->cidrcap, p->ncidrs + 1,
+		    sizeof(*p->cidrs)) || grow(&ld->cidrs, &ld->cidrcap,
+		    ld->ncidrs + 1, sizeof(*ld->cidrs))) {
+			errs_nomem(&ld->errs);
+		} else {
+			p->cidrs[p->ncidrs++] = c;
+			ld->cidrs[ld->ncidrs].c = c;
+			ld->cidrs[ld->ncidrs].at.line = ld->lineno;
+			ld->cidrs[ld->ncidrs].at.file = ld->file;
+			ld->cidrs[ld->ncidrs].platform = (uint16_t)ld->cur;
+			ld->ncidrs++;
+		}
+		i++;
+	}
+}
+
+/* A key that may be given once: 1 if this is the first time. */
+static int
+key_once(struct loader *ld, unsigned *line, const char *key, const char *value)
+{
+	if (*line != 0) {
+		ld_kerr(ld, key, value, strlen(value),
+		    "given twice (first at line %u)", *line);
+		return 0;
+	}
+	*line = ld->lineno;
+	return 1;
+}
+
+static int
+loader_key(void *arg, const char *section, const char *key, const char *value)
+{
+	struct loader *ld = arg;
+	struct platform *p;
+	struct pmeta *m;
+	size_t i;
+
+	(void)section;	/* the reader opened it: ld->cur */
+	if (ld->cur < 0) {
+		if (!ld->in_section)
+			ld_err(ld, ld->lineno, "%s: outside a [platform ID] "
+			    "section", key);
+		return 1;
+	}
+	p = cur_platform(ld);
+	m = &ld->meta[ld->cur];
+	if (strcmp(key, "domains") == 0) {
+		key_domains(ld, value);
+	} else if (strcmp(key, "cidrs") == 0) {
+		key_cidrs(ld, value);
+	} else if (strcmp(key, "name") == 0) {
+		if (!key_once(ld, &m->name_line, key, value))
+			return 1;
+		if (!is_display_name(value)) {
+			ld_kerr(ld, key, value, strlen(value), "not 1 to %d "
+			    "bytes of printable UTF-8", CATALOG_NAME_MAX);
+			return 1;
+		}
+		if ((p->name = strdup(value)) == NULL)
+			errs_nomem(&ld->errs);
+	} else if (strcmp(key, "category") == 0) {
+		if (!key_once(ld, &m->category_line, key, value))
+			return 1;
+		if (!is_ident(value, CATALOG_CATEGORY_MAX)) {
+			ld_kerr(ld, key, value, strlen(value), "not 1 to %d of "
+			    "a-z, 0-9, '-' and '_'", CATALOG_CATEGORY_MAX);
+			return 1;
+		}
+		if ((p->category = strdup(value)) == NULL)
+			errs_nomem(&ld->errs);
+		if (strcmp(value, "social") == 0)
+			p->cat = CAT_SOCIAL;
+		else if (strcmp(value, "circumvention") == 0)
+			p->cat = CAT_CIRCUMVENTION;
+		else
+			p->cat = CAT_OTHER;
+	} else if (strcmp(key, "shared_infra") == 0) {
+		if (!key_once(ld, &m->shared_line, key, value))
+			return 1;
+		if (strcmp(value, "yes") == 0)
+			p->shared_infra = true;
+		else if (strcmp(value, "no") == 0)
+			p->shared_infra = false;
+		else
+			ld_kerr(ld, key, value, strlen(value),
+			    "not yes or no");
+	} else if (strcmp(key, "reason") == 0) {
+		if (!key_once(ld, &m->reason_line, key, value))
+			return 1;
+		for (i = CIRC_NONE + 1; i < sizeof(circ_reasons) /
+		    sizeof(circ_reasons[0]); i++)
+			if (strcmp(value, circ_reasons[i]) == 0)
+				p->reason = (enum circ_reason)i;
+		if (p->reason == CIRC_NONE)
+			ld_kerr(ld, key, value, strlen(value), "unknown reason "
+			    "(doh, dot, doq, ech, relay or vpn)");
+	} else
+		ld_kerr(ld, key, value, strlen(value), "unknown key (name, "
+		    "category, domains, cidrs, shared_infra, reason)");
+	return 1;
+}
+
+/* The end of a section: what must be there, and what goes together. */
+static void
+section_end(struct loader *ld)
+{
+	struct platform *p;
+	struct pmeta *m;
+
+	if (ld->cur < 0)
+		return;
+	p = cur_platform(ld);
+	m = &ld->meta[ld->cur];
+	if (m->name_line == 0)
+		ld_perr(ld, m->line, "missing name");
+	if (m->category_line == 0)
+		ld_perr(ld, m->line, "missing category");
+	if (p->ndomains == 0)
+		ld_perr(ld, m->line, "missing domains");
+	if (p->cat == CAT_CIRCUMVENTION && m->reason_line == 0)
+		ld_perr(ld, m->line, "category circumvention needs a reason "
+		    "(doh, dot, doq, ech, relay or vpn)");
+	if (p->reason != CIRC_NONE && m->category_line != 0 &&
+	    p->cat != CAT_CIRCUMVENTION)
+		errs_add(&ld->errs, "%s:%u: [platform %s] reason = %s: only a "
+		    "circumvention platform has a reason",
+		    ld_path(ld, ld->file), m->reason_line, p->id,
+		    circ_reason_str(p->reason));
+	ld->cur = -1;
+}
+
+/* A section header: text is what is between the brackets. */
+static void
+section_begin(struct loader *ld, const char *header, size_t len)
+{
+	struct catalog *cat = ld->cat;
+	struct platform *p;
+	char buf[CATALOG_LINE_MAX + 1], *text = buf, *id, *e;
+	char v[4 * CATALOG_VALUE_SHOWN + 8];
+	size_t i;
+
+	section_end(ld);
+	/* A copy: inih has yet to read the line. */
+	if (len >= sizeof(buf))
+		len = sizeof(buf) - 1;
+	memcpy(buf, header, len);
+	buf[len] = '\0';
+	ld->in_section = 1;
+	ld->have_key = 0;
+	while (isspace((unsigned char)*text))
+		text++;
+	e = text + strlen(text);
+	while (e > text && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	if (strncmp(text, "platform", 8) != 0 ||
+	    (text[8] != '\0' && !isspace((unsigned char)text[8]))) {
+		ld_err(ld, ld->lineno, "[%s]: unknown section, expected "
+		    "[platform ID]", shown(text, strlen(text), v, sizeof(v)));
+		return;
+	}
+	for (id = text + 8; isspace((unsigned char)*id); id++)
+		;
+	if (!is_ident(id, CATALOG_ID_MAX)) {
+		ld_err(ld, ld->lineno, "[platform %s]: bad platform id: 1 to %d "
+		    "of a-z, 0-9, '-' and '_', starting with a letter or digit",
+		    shown(id, strlen(id), v, sizeof(v)), CATALOG_ID_MAX);
+		return;
+	}
+	for (i = 0; i < cat->nplatforms; i++) {
+		if (strcmp(cat->platforms[i].id, id) == 0) {
+			ld_err(ld, ld->lineno, "[platform %s]: duplicate "
+			    "platform, first defined at %s:%u", id,
+			    ld_path(ld, ld->meta[i].file), ld->meta[i].line);
+			return;
+		}
+	}
+	if (cat->nplatforms >= CATALOG_MAX_PLATFORMS) {
+		if (!ld->toomany)
+			ld_err(ld, ld->lineno, "[platform %s]: too many "
+			    "platforms (at most %d)", id,
+			    CATALOG_MAX_PLATFORMS);
+		ld->toomany = 1;
+		return;
+	}
+	if (grow(&cat->platforms, &ld->platcap, cat->nplatforms + 1,
+	    sizeof(*cat->platforms)) || grow(&ld->meta, &ld->metacap,
+	    cat->nplatforms + 1, sizeof(*ld->meta))) {
+		errs_nomem(&ld->errs);
+		return;
+	}
+	p = &cat->platforms[cat->nplatforms];
+	memset(p, 0, sizeof(*p));
+	memset(&ld->meta[cat->nplatforms], 0, sizeof(*ld->meta));
+	if ((p->id = strdup(id)) == NULL) {
+		errs_nomem(&ld->errs);
+		return;
+	}
+	p->index = (uint16_t)cat->nplatforms;
+	p->cat = CAT_OTHER;
+	ld->meta[cat->nplatforms].file = ld->file;
+	ld->meta[cat->nplatforms].line = ld->lineno;
+	ld->cur = (long)cat->nplatforms++;
+}
+
+/*
+ * The reader: lines to inih.
+ */
+
+/*
+ * inih's scan for a character of chars, stopping at an inline comment
+ * (';' after a blank), as in its find_chars_or_comment().
+ */
+static char *
+ini_scan(char *s, const char *chars)
+{
+	int was_space = 0;
+
+	while (*s && (chars == NULL || strchr(chars, *s) == NULL) &&
+	    !(was_space && *s == ';')) {
+		was_space = isspace((unsigned char)*s);
+		s++;
+	}
+	return s;
+}
+
+/*
+ * Check a line the way inih will read it (ini.c, ini_parse_stream): 0
+ * and an error if inih would reject it.  A section header opens the
+ * section here, so that sections without keys are seen too.
+ */
+static int
+check_line(struct loader *ld, char *line)
+{
+	char *s = line, *e, *rest;
+
+	/* inih skips a UTF-8 byte order mark at the start of the file. */
+	if (ld->lineno == 1 && (unsigned char)s[0] == 0xef &&
+	    (unsigned char)s[1] == 0xbb && (unsigned char)s[2] == 0xbf)
+		s += 3;
+	line = s;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '\0' || *s == ';' || *s == '#')
+		return 1;
+	/* An indented line after a key continues that key's value. */
+	if (ld->have_key && s > line)
+		return 1;
+	if (*s == '[') {
+		e = ini_scan(s + 1, "]");
+		if (*e != ']') {
+			ld_err(ld, ld->lineno, "section header without ']'");
+			return 0;
+		}
+		for (rest = e + 1; isspace((unsigned char)*rest); rest++)
+			;
+		if (*rest != '\0' && *rest != ';' && *rest != '#') {
+			ld_err(ld, ld->lineno, "text after the section header");
+			return 0;
+		}
+		section_begin(ld, s + 1, (size_t)(e - (s + 1)));
+		return 1;
+	}
+	e = ini_scan(s, "=:");
+	if (*e != '=' && *e != ':') {
+		ld_err(ld, ld->lineno, "expected key = value");
+		return 0;
+	}
+	ld->have_key = 1;
+	return 1;
+}
+
+/* inih's fgets: one line, counted and checked; a bad line reads blank. */
+static char *
+loader_read(char *str, int num, void *arg)
+{
+	struct loader *ld = arg;
+	size_t n = 0, max = CATALOG_LINE_MAX;
+	int c, nul = 0, toolong = 0;
+
+	if (num < 4)
+		return NULL;
+	if ((size_t)num - 3 < max)
+		max = (size_t)num - 3;
+	if ((c = getc_unlocked(ld->fp)) == EOF)
+		return NULL;
+	if (++ld->lineno > CATALOG_MAX_LINES) {
+		ld_err(ld, ld->lineno, "more than %d lines", CATALOG_MAX_LINES);
+		return NULL;
+	}
+	while (c != EOF && c != '\n') {
+		if (c == '\0')
+			nul = 1;
+		if (n < max)
+			str[n++] = (char)c;
+		else
+			toolong = 1;
+		c = getc_unlocked(ld->fp);
+	}
+	str[n] = '\0';
+	if (toolong) {
+		ld_err(ld, ld->lineno, "line longer than %zu bytes: continue "
+		    "a long list on indented lines", max);
+		str[0] = '\0';
+	} else if (nul) {
+		ld_err(ld, ld->lineno, "NUL byte in line");
+		str[0] = '\0';
+	} else if (!check_line(ld, str))
+		str[0] = '\0';
+	n = strlen(str);
+	str[n++] = '\n';
+	str[n] = '\0';
+	return str;
+}
+
+static void
+load_file(struct loader *ld, const char *path)
+{
+	char **np, *copy;
+	struct stat st;
+	int rc;
+
+	if ((copy = strdup(path)) == NULL ||
+	    (np = reallocarray(ld->paths, ld->npaths + 1,
+	    sizeof(*ld->paths))) == NULL) {
+		free(copy);
+		errs_nomem(&ld->errs);
+		return;
+	}
+	ld->paths = np;
+	ld->paths[ld->npaths] = copy;
+	ld->file = (uint16_t)ld->npaths++;
+	ld->lineno = 0;
+	ld->in_section = 0;
+	ld->have_key = 0;
+	ld->cur = -1;
+
+	if ((ld->fp = fopen(path, "re")) == NULL) {
+		errs_add(&ld->errs, "%s: %s", path, strerror(errno));
+		return;
+	}
+	if (fstat(fileno(ld->fp), &st) == -1 || !S_ISREG(st.st_mode)) {
+		errs_add(&ld->errs, "%s: not a regular file", path);
+		fclose(ld->fp);
+		ld->fp = NULL;
+		return;
+	}
+	rc = ini_parse_stream(loader_read, ld, loader_key, ld);
+	section_end(ld);
+	if (ferror(ld->fp))
+		errs_add(&ld->errs, "%s: read error", path);
+	else if (rc != 0 && ld->errs.n == 0)
+		/* Cannot happen when check_line() mirrors inih; be safe. */
+		ld_err(ld, (unsigned)(rc > 0 ? rc : 0), "syntax error");
+	fclose(ld->fp);
+	ld->fp = NULL;
+}
+
+/*
+ * Building the lookup structures.
+ */
+
+/* The domain ordinal of a pool record, for messages: binary search. */
+static size_t
+domain_ordinal(const struct loader *ld, uint32_t ref)
+{
+	size_t lo = 0, hi = ld->cat->ndomains, mid;
+
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (ld->doff[mid] <= ref)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void
+build_table(struct loader *ld)
+{
+	struct catalog *cat = ld->cat;
+	unsigned char scratch[DOMAIN_MAX + 1];
+	struct cand cand[LOOKUP_LABELS];
+	size_t nslots = 16, o, k, idx, labels, i;
+	uint32_t off;
+
+	/* Load factor at most 1/2: short probe runs, misses end fast. */
+	while (nslots < 2 * cat->ndomains)
+		nslots *= 2;
+	if ((cat->slots = table_alloc(nslots * sizeof(*cat->slots),
+	    &cat->slotmap)) == NULL) {
+		errs_nomem(&ld->errs);
+		return;
+	}
+	cat->mask = nslots - 1;
+	cat->minlabels = LOOKUP_LABELS;
+	cat->maxlabels = 0;
+	for (o = 0; o < cat->ndomains; o++) {
+		const unsigned char *rec, *name;
+		uint32_t fp;
+
+		off = ld->doff[o];
+		rec = cat->pool + off;
+		name = rec + REC_HDR;
+		k = hash_suffixes(name, rec[0], scratch, cand, LOOKUP_LABELS);
+		labels = k;
+		fp = (uint32_t)(cand[k - 1].h >> 32);
+		for (idx = cand[k - 1].h & cat->mask; cat->slots[idx].ref != 0;
+		    idx = (idx + 1) & cat->mask) {
+			const unsigned char *orec;
+			const struct srcloc *at, *first;
+			size_t other;
+
+			orec = cat->pool + cat->slots[idx].ref;
+			if (cat->slots[idx].fp != fp || orec[0] != rec[0] ||
+			    memcmp(orec + REC_HDR, name, rec[0]) != 0)
+				continue;
+			other = domain_ordinal(ld, cat->slots[idx].ref);
+			at = &ld->dloc[o];
+			first = &ld->dloc[other];
+			i = rec[1] | rec[2] << 8;
+			if (orec[1] == rec[1] && orec[2] == rec[2])
+				errs_add(&ld->errs, "%s:%u: [platform %s] "
+				    "domains = %.*s: listed twice, first at "
+				    "%s:%u", ld_path(ld, at->file), at->line,
+				    cat->platforms[i].id, (int)rec[0], name,
+				    ld_path(ld, first->file), first->line);
+			else
+				errs_add(&ld->errs, "%s:%u: [platform %s] "
+				    "domains = %.*s: already in [platform %s] "
+				    "at %s:%u", ld_path(ld, at->file), at->line,
+				    cat->platforms[i].id, (int)rec[0], name,
+				    cat->platforms[orec[1] | orec[2] << 8].id,
+				    ld_path(ld, first->file), first->line);
+			break;
+		}
+		if (cat->slots[idx].ref != 0)
+			continue;
+		cat->slots[idx].fp = fp;
+		cat->slots[idx].ref = off;
+		if (labels < cat->minlabels)
+			cat->minlabels = labels;
+		if (labels > cat->maxlabels)
+			cat->maxlabels = labels;
+	}
+}
+
+static void
+range_of(const struct cidr *c, struct range *r)
+{
+	size_t nb = range_bytes(range_family(&c->a)), i;
+
+	memset(r, 0, sizeof(*r));
+	memcpy(r->lo, c->a.bytes, nb);
+	memcpy(r->hi, c->a.bytes, nb);
+	for (i = 0; i < nb; i++) {
+		size_t bit = i * 8;
+
+		if (bit >= c->prefix)
+			r->hi[i] = 0xff;
+		else if (bit + 8 > c->prefix)
+			r->hi[i] |= (uint8_t)(0xff >> (c->prefix - bit));
+	}
+}
+
+static int
+cidrloc_cmp(const void *a, const void *b)
+{
+	const struct cidrloc *x = a, *y = b;
+	struct range rx, ry;
+	int c;
+
+	if (x->c.a.family != y->c.a.family)
+		return x->c.a.family < y->c.a.family ? -1 : 1;
+	range_of(&x->c, &rx);
+	range_of(&y->c, &ry);
+	if ((c = memcmp(rx.lo, ry.lo, 16)) != 0)
+		return c;
+	/* Wider first, then load order: the message names the earlier one. */
+	if (x->c.prefix != y->c.prefix)
+		return x->c.prefix < y->c.prefix ? -1 : 1;
+	if (x->at.file != y->at.file)
+		return x->at.file < y->at.file ? -1 : 1;
+	return x->at.line < y->at.line ? -1 : x->at.line > y->at.line;
+}
+
+/*
+ * Sorted, non-overlapping ranges per family.  Overlapping prefixes are
+ * errors even within one platform: which platform an address belongs to
+ * must never depend on the order of the files.
+ */
+static void
+build_ranges(struct loader *ld)
+{
+	struct catalog *cat = ld->cat;
+	char a[ADDR_STRLEN], b[ADDR_STRLEN];
+	struct range r, prev;
+	size_t i, fam, keep = 0;
+	int have = 0;
+
+	if (ld->ncidrs == 0)
+		return;
+	qsort(ld->cidrs, ld->ncidrs, sizeof(*ld->cidrs), cidrloc_cmp);
+	for (fam = 0; fam < 2; fam++) {
+		if ((cat->ranges[fam] = calloc(ld->ncidrs,
+		    sizeof(struct range))) == NULL) {
+			errs_nomem(&ld->errs);
+			return;
+		}
+	}
+	memset(&prev, 0, sizeof(prev));
+	for (i = 0; i < ld->ncidrs; i++) {
+		const struct cidrloc *c = &ld->cidrs[i];
+		size_t nb;
+
+		fam = (size_t)range_family(&c->c.a);
+		nb = range_bytes((int)fam);
+		range_of(&c->c, &r);
+		r.platform = c->platform;
+		if (have && ld->cidrs[keep].c.a.family ==
+		    c->c.a.family && memcmp(r.lo, prev.hi, nb) <= 0) {
+			const struct cidrloc *f = &ld->cidrs[keep];
+
+			cidr_format(&c->c, a, sizeof(a));
+			cidr_format(&f->c, b, sizeof(b));
+			errs_add(&ld->errs, "%s:%u: [platform %s] cidrs = %s: "
+			    "overlaps %s of [platform %s] at %s:%u",
+			    ld_path(ld, c->at.file), c->at.line,
+			    cat->platforms[c->platform].id, a, b,
+			    cat->platforms[f->platform].id,
+			    ld_path(ld, f->at.file), f->at.line);
+			continue;
+		}
+		cat->ranges[fam][cat->nranges[fam]++] = r;
+		prev = r;
+		keep = i;
+		have = 1;
+	}
+}
+
+static int
+byid_cmp(const void *a, const void *b, void *arg)
+{
+	const struct catalog *cat = arg;
+
+	return strcmp(cat->platforms[*(const uint16_t *)a].id,
+	    cat->platforms[*(const uint16_t *)b].id);
+}
+
+static struct catalog *
+load_finish(struct loader *ld, char **cause)
+{
+	struct catalog *cat = ld->cat;
+	size_t i;
+	void *p;
+
+	if (!ld->errs.nomem)
+		build_table(ld);
+	if (!ld->errs.nomem)
+		build_ranges(ld);
+	if (!ld->errs.nomem && cat->nplatforms > 0) {
+		if ((cat->byid = calloc(cat->nplatforms,
+		    sizeof(*cat->byid))) == NULL)
+			errs_nomem(&ld->errs);
+		else {
+			for (i = 0; i < cat->nplatforms; i++)
+				cat->byid[i] = (uint16_t)i;
+			qsort_r(cat->byid, cat->nplatforms, sizeof(*cat->byid),
+			    byid_cmp, cat);
+		}
+	}
+	for (i = 0; i < ld->npaths; i++)
+		free(ld->paths[i]);
+	free(ld->paths);
+	free(ld->doff);
+	free(ld->dloc);
+	free(ld->meta);
+	free(ld->cidrs);
+	if (ld->errs.n > 0) {
+		errs_finish(&ld->errs, cause);
+		catalog_free(cat);
+		return NULL;
+	}
+	free(ld->errs.buf);
+	/*
+	 * Move the pool, grown by doubling, into its final table: exact
+	 * size, huge pages.  If that fails the grown one serves as well.
+	 */
+	if ((p = table_alloc(cat->poolsize, &cat->poolmap)) != NULL) {
+		memcpy(p, cat->pool, cat->poolsize);
+		free(cat->pool);
+		cat->pool = p;
+	} else
+		cat->poolmap = 0;
+	if (cat->nplatforms > 0 && (p = reallocarray(cat->platforms,
+	    cat->nplatforms, sizeof(*cat->platforms))) != NULL)
+		cat->platforms = p;
+	if (cause != NULL)
+		*cause = NULL;
+	return cat;
+}
+
+static int
+loader_init(struct loader *ld)
+{
+	memset(ld, 0, sizeof(*ld));
+	ld->cur = -1;
+	if ((ld->cat = calloc(1, sizeof(*ld->cat))) == NULL)
+		return -1;
+	/* Offset 0 is never a record, so a slot's ref 0 means empty. */
+	if (grow(&ld->cat->pool, &ld->poolcap, 1, 1)) {
+		free(ld->cat);
+		return -1;
+	}
+	ld->cat->pool[0] = 0;
+	ld->cat->poolsize = 1;
+	return 0;
+}
+
+struct catalog *
+catalog_load_files(const char *const *paths, size_t n, char **cause)
+{
+	struct loader ld;
+	size_t i;
+
+	if (loader_init(&ld) == -1) {
+		if (cause != NULL)
+			*cause = strdup("out of memory");
+		return NULL;
+	}
+	if (n == 0)
+		errs_add(&ld.errs, "no catalogue files");
+	else if (n > CATALOG_MAX_FILES)
+		errs_add(&ld.errs, "too many catalogue files (at most %d)",
+		    CATALOG_MAX_FILES);
+	else
+		for (i = 0; i < n && !ld.errs.nomem; i++)
+			load_file(&ld, paths[i]);
+	return load_finish(&ld, cause);
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+struct catalog *
+catalog_load_dir(const char *dir, char **cause)
+{
+	struct catalog *cat = NULL;
+	struct dirent *de;
+	char **paths = NULL, **np, *path;
+	size_t n = 0, i, len;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL) {
+		if (cause != NULL && asprintf(cause, "%s: %s", dir,
+		    strerror(errno)) == -1)
+			*cause = NULL;
+		return NULL;
+	}
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		/* Hidden files are editors' and package managers' leftovers. */
+		if (de->d_name[0] == '.' || len <= 5 ||
+		    strcmp(de->d_name + len - 5, ".conf") != 0)
+			continue;
+		if (n >= CATALOG_MAX_FILES) {
+			if (cause != NULL && asprintf(cause, "%s: more than %d "
+			    "*.conf files", dir, CATALOG_MAX_FILES) == -1)
+				*cause = NULL;
+			goto out;
+		}
+		if (asprintf(&path, "%s/%s", dir, de->d_name) == -1)
+			goto nomem;
+		if ((np = reallocarray(paths, n + 1, sizeof(*paths))) == NULL) {
+			free(path);
+			goto nomem;
+		}
+		paths = np;
+		paths[n++] = path;
+	}
+	if (n == 0) {
+		if (cause != NULL && asprintf(cause, "%s: no *.conf files",
+		    dir) == -1)
+			*cause = NULL;
+		goto out;
+	}
+	/* By name, bytewise: the order does not depend on the locale. */
+	qsort(paths, n, sizeof(*paths), name_cmp);
+	cat = catalog_load_files((const char *const *)paths, n, cause);
+	goto out;
+nomem:
+	if (cause != NULL)
+		*cause = strdup("out of memory");
+out:
+	closedir(d);
+	for (i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+	return cat;
+}

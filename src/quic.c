@@ -1,0 +1,830 @@
+/*
+ * quic: dissector of client QUIC Initial packets.
+ *
+ * A datagram is walked packet by packet along the long headers' Length
+ * fields (RFC 9000 12.2).  Each client Initial has its header protection
+ * removed and its payload opened with the Initial keys of its version
+ * (RFC 9001 5.2, 5.4, RFC 9369 3.3); the frames an Initial may carry are
+ * checked (RFC 9000 12.4, 19) and the CRYPTO frames are stored by offset
+ * in the caller's buffer.  When the bytes from offset 0 hold a whole
+ * handshake message, tls_parse_hello() reads it.
+ *
+ * Keys.  The Initial keys derive from the DCID of the client's first
+ * Initial.  Later Initials may carry another DCID yet keep those keys
+ * (the client switched to the server's chosen CID, RFC 9000 7.2), or
+ * carry new keys (after a Retry, RFC 9000 17.2.5.2, the DCID is the
+ * Retry's SCID and the keys follow it).  So a packet is tried with the
+ * keys of its own DCID when they are cached, then with the keys that
+ * last opened a packet, and only then are keys derived for its DCID.
+ * The AEAD tag decides; a wrong guess costs one AES block and one GCM
+ * pass.  Derivations are capped per flow.
+ *
+ * Reassembly.  CRYPTO frames arrive split, shuffled (Chrome does it on
+ * purpose), repeated and overlapping.  Bytes already held are compared
+ * with the new copy: a difference makes the flow QUIC_MALFORMED, since a
+ * server may close such a connection (RFC 9000 2.2) and either "first
+ * wins" or "last wins" would let a sender show us one name and the
+ * server another.  A new version (after Version Negotiation) starts a new
+ * connection, and a new stream.
+ *
+ * Pure: constant tables only, no allocation, no clock, no logging.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <nettle/aes.h>
+#include <nettle/gcm.h>
+#include <nettle/hkdf.h>
+#include <nettle/hmac.h>
+#include <nettle/memops.h>
+
+#include "quic.h"
+#include "tls.h"
+
+#define QUIC_VARINT_MAX		((1ULL << 62) - 1)	/* RFC 9000 16 */
+#define QUIC_TAG_LEN		16	/* RFC 9001 5.3: AEAD_AES_128_GCM */
+#define QUIC_SAMPLE_LEN		16	/* RFC 9001 5.4.2 */
+#define QUIC_SECRET_LEN		32	/* SHA-256 */
+
+/* Long header packet types in v1 numbering (RFC 9000 17.2, Table 5). */
+enum {
+	LH_INITIAL = 0,
+	LH_0RTT = 1,
+	LH_HANDSHAKE = 2,
+	LH_RETRY = 3,
+};
+
+/* RFC 9001 5.2: initial salt for QUIC v1, also drafts 33 and 34. */
+static const uint8_t salt_v1[20] = {
+	0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17,
+	0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a,
+};
+/* RFC 9369 3.3.1: initial salt for QUIC v2. */
+static const uint8_t salt_v2[20] = {
+	0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6, 0xdb, 0x81, 0x93,
+	0x81, 0xbe, 0x6e, 0x26, 0x9d, 0xcb, 0xf9, 0xbd, 0x2e, 0xd9,
+};
+/* draft-ietf-quic-tls-29 5.2: drafts 29 to 32. */
+static const uint8_t salt_d29[20] = {
+	0xaf, 0xbf, 0xec, 0x28, 0x99, 0x93, 0xd2, 0x4c, 0x9e, 0x97,
+	0x86, 0xf1, 0x9c, 0x61, 0x11, 0xe0, 0x43, 0x90, 0xa8, 0x99,
+};
+/* draft-ietf-quic-tls-23 5.2: drafts 23 to 28, mvfst 27. */
+static const uint8_t salt_d23[20] = {
+	0xc3, 0xee, 0xf7, 0x12, 0xc7, 0x2e, 0xbb, 0x5a, 0x11, 0xa7,
+	0xd2, 0x43, 0x2b, 0xb4, 0x63, 0x65, 0xbe, 0xf9, 0xf5, 0x02,
+};
+/* draft-ietf-quic-tls-22 5.2: draft 22, mvfst 22. */
+static const uint8_t salt_d22[20] = {
+	0x7f, 0xbc, 0xdb, 0x0e, 0x7c, 0x66, 0xbb, 0xe9, 0x19, 0x3a,
+	0x96, 0xcd, 0x21, 0x51, 0x9e, 0xbd, 0x7a, 0x02, 0x64, 0x4a,
+};
+/* Google T050 (TLS in IETF-style Initials). */
+static const uint8_t salt_t50[20] = {
+	0x7f, 0xf5, 0x79, 0xe5, 0xac, 0xd0, 0x72, 0x91, 0x55, 0x80,
+	0x30, 0x4c, 0x43, 0xa2, 0x36, 0x7c, 0x60, 0x48, 0x83, 0x10,
+};
+/* Google Q050 (a CHLO in IETF-style Initials). */
+static const uint8_t salt_q50[20] = {
+	0x50, 0x45, 0x74, 0xef, 0xd0, 0x66, 0xfe, 0x2f, 0x9d, 0x94,
+	0x5c, 0xfc, 0xdb, 0xd3, 0xa7, 0xf0, 0xd3, 0xb5, 0x6b, 0x45,
+};
+/* Google T051. */
+static const uint8_t salt_t51[20] = {
+	0x7a, 0x4e, 0xde, 0xf4, 0xe7, 0xcc, 0xee, 0x5f, 0xa4, 0x50,
+	0x6c, 0x19, 0x12, 0x4f, 0xc8, 0xcc, 0xda, 0x6e, 0x03, 0x3d,
+};
+
+/* How a version's Initials are protected and what they carry. */
+enum quic_kind {
+	QK_IETF,	/* RFC 9001 protection, RFC 9000 frames, TLS */
+	QK_GTLS,	/* Google T05x: same protection, gQUIC frames, TLS */
+	QK_GCHLO,	/* Google Q050: same protection, gQUIC frames, CHLO */
+	QK_GCLEAR,	/* Google Q024..Q046: a CHLO in clear */
+};
+
+struct quic_version {
+	uint32_t	 version;
+	const uint8_t	*salt;
+	uint8_t		 kind;	/* enum quic_kind */
+	bool		 v2;	/* RFC 9369 labels and long header types */
+	const char	*name;
+};
+
+static const struct quic_version quic_versions[] = {
+	{ 0x00000001, salt_v1, QK_IETF, false, "v1" },
+	{ 0x6b3343cf, salt_v2, QK_IETF, true, "v2" },
+	{ 0xff000022, salt_v1, QK_IETF, false, "draft-34" },
+	{ 0xff000021, salt_v1, QK_IETF, false, "draft-33" },
+	{ 0xff000020, salt_d29, QK_IETF, false, "draft-32" },
+	{ 0xff00001f, salt_d29, QK_IETF, false, "draft-31" },
+	{ 0xff00001e, salt_d29, QK_IETF, false, "draft-30" },
+	{ 0xff00001d, salt_d29, QK_IETF, false, "draft-29" },
+	{ 0xff00001c, salt_d23, QK_IETF, false, "draft-28" },
+	{ 0xff00001b, salt_d23, QK_IETF, false, "draft-27" },
+	{ 0xff00001a, salt_d23, QK_IETF, false, "draft-26" },
+	{ 0xff000019, salt_d23, QK_IETF, false, "draft-25" },
+	{ 0xff000018, salt_d23, QK_IETF, false, "draft-24" },
+	{ 0xff000017, salt_d23, QK_IETF, false, "draft-23" },
+	{ 0xff000016, salt_d22, QK_IETF, false, "draft-22" },
+	{ 0xfaceb001, salt_d22, QK_IETF, false, "mvfst-22" },
+	{ 0xfaceb002, salt_d23, QK_IETF, false, "mvfst-27" },
+	{ 0xfaceb00e, salt_d23, QK_IETF, false, "mvfst-exp" },
+	{ 0x54303530, salt_t50, QK_GTLS, false, "T050" },
+	{ 0x54303531, salt_t51, QK_GTLS, false, "T051" },
+	{ 0x51303530, salt_q50, QK_GCHLO, false, "Q050" },
+	{ 0x51303234, NULL, QK_GCLEAR, false, "Q024" },
+	{ 0x51303235, NULL, QK_GCLEAR, false, "Q025" },
+	{ 0x51303236, NULL, QK_GCLEAR, false, "Q026" },
+	{ 0x51303237, NULL, QK_GCLEAR, false, "Q027" },
+	{ 0x51303238, NULL, QK_GCLEAR, false, "Q028" },
+	{ 0x51303239, NULL, QK_GCLEAR, false, "Q029" },
+	{ 0x51303330, NULL, QK_GCLEAR, false, "Q030" },
+	{ 0x51303331, NULL, QK_GCLEAR, false, "Q031" },
+	{ 0x51303332, NULL, QK_GCLEAR, false, "Q032" },
+	{ 0x51303333, NULL, QK_GCLEAR, false, "Q033" },
+	{ 0x51303334, NULL, QK_GCLEAR, false, "Q034" },
+	{ 0x51303335, NULL, QK_GCLEAR, false, "Q035" },
+	{ 0x51303336, NULL, QK_GCLEAR, false, "Q036" },
+	{ 0x51303337, NULL, QK_GCLEAR, false, "Q037" },
+	{ 0x51303338, NULL, QK_GCLEAR, false, "Q038" },
+	{ 0x51303339, NULL, QK_GCLEAR, false, "Q039" },
+	{ 0x51303430, NULL, QK_GCLEAR, false, "Q040" },
+	{ 0x51303431, NULL, QK_GCLEAR, false, "Q041" },
+	{ 0x51303432, NULL, QK_GCLEAR, false, "Q042" },
+	{ 0x51303433, NULL, QK_GCLEAR, false, "Q043" },
+	{ 0x51303434, NULL, QK_GCLEAR, false, "Q044" },
+	{ 0x51303435, NULL, QK_GCLEAR, false, "Q045" },
+	{ 0x51303436, NULL, QK_GCLEAR, false, "Q046" },
+};
+
+/* One long header packet of a datagram, fields located, not copied. */
+struct quic_hdr {
+	const struct quic_version *ver;
+	uint32_t	 version;
+	unsigned	 type;		/* LH_*, v1 numbering */
+	const uint8_t	*dcid;
+	size_t		 dcid_len;
+	size_t		 pn_off;	/* Packet Number (not Retry) */
+	size_t		 pkt_len;	/* bytes of the datagram it spans */
+};
+
+static inline uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+/* RFC 9000 16: the two high bits of the first byte give the length. */
+static bool
+get_varint(const uint8_t **pp, size_t *rem, uint64_t *ret)
+{
+	const uint8_t *p = *pp;
+	size_t n, i;
+	uint64_t v;
+
+	if (*rem < 1)
+		return false;
+	n = (size_t)1 << (p[0] >> 6);
+	if (*rem < n)
+		return false;
+	v = p[0] & 0x3f;
+	for (i = 1; i < n; i++)
+		v = v << 8 | p[i];
+	*pp = p + n;
+	*rem -= n;
+	*ret = v;
+	return true;
+}
+
+static const struct quic_version *
+version_lookup(uint32_t version)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(quic_versions) / sizeof(quic_versions[0]); i++)
+		if (quic_versions[i].version == version)
+			return &quic_versions[i];
+	return NULL;
+}
+
+const char *
+quic_version_name(uint32_t version)
+{
+	const struct quic_version *v = version_lookup(version);
+
+	return v != NULL ? v->name : NULL;
+}
+
+/* nettle's HKDF takes the MAC through untyped function pointers. */
+static void
+sha256_mac_update(void *ctx, size_t len, const uint8_t *data)
+{
+	hmac_sha256_update(ctx, len, data);
+}
+
+static void
+sha256_mac_digest(void *ctx, size_t len, uint8_t *dst)
+{
+	hmac_sha256_digest(ctx, len, dst);
+}
+
+/*
+ * RFC 8446 7.1: HKDF-Expand-Label(Secret, Label, "", Length) with
+ *	struct { uint16 length; opaque label<7..255> = "tls13 " + Label;
+ *	    opaque context<0..255>; } HkdfLabel;
+ */
+static void
+expand_label(const uint8_t *secret, const char *label, uint8_t *out,
+    size_t out_len)
+{
+	struct hmac_sha256_ctx h;
+	uint8_t info[2 + 1 + 6 + 32 + 1];
+	size_t llen = strlen(label);
+
+	info[0] = (uint8_t)(out_len >> 8);
+	info[1] = (uint8_t)out_len;
+	info[2] = (uint8_t)(6 + llen);
+	memcpy(info + 3, "tls13 ", 6);
+	memcpy(info + 9, label, llen);
+	info[9 + llen] = 0;
+	hmac_sha256_set_key(&h, QUIC_SECRET_LEN, secret);
+	hkdf_expand(&h, sha256_mac_update, sha256_mac_digest, SHA256_DIGEST_SIZE,
+	    10 + llen, info, out_len, out);
+}
+
+int
+quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
+    struct quic_keys *ret, uint8_t *ret_secret)
+{
+	const struct quic_version *v;
+	struct hmac_sha256_ctx h;
+	uint8_t initial[QUIC_SECRET_LEN], client[QUIC_SECRET_LEN];
+	struct quic_keys k;
+
+	if ((v = version_lookup(version)) == NULL || dcid_len > QUIC_CID_MAX)
+		return -1;
+	/* RFC 9001 5.2: initial_secret = HKDF-Extract(initial_salt,
+	 * client_dst_connection_id); client_initial_secret =
+	 * HKDF-Expand-Label(initial_secret, "client in", "", 32). */
+	hmac_sha256_set_key(&h, sizeof(salt_v1), v->salt);
+	hkdf_extract(&h, sha256_mac_update, sha256_mac_digest, SHA256_DIGEST_SIZE,
+	    dcid_len, dcid, initial);
+	expand_label(initial, "client in", client, sizeof(client));
+	memset(&k, 0, sizeof(k));
+	k.version = version;
+	k.dcid_len = (uint8_t)dcid_len;
+	if (dcid_len > 0)
+		memcpy(k.dcid, dcid, dcid_len);
+	/* RFC 9001 5.1 (RFC 9369 3.3.2: "quicv2 key", "quicv2 iv",
+	 * "quicv2 hp" for v2). */
+	expand_label(client, v->v2 ? "quicv2 key" : "quic key", k.key,
+	    sizeof(k.key));
+	expand_label(client, v->v2 ? "quicv2 iv" : "quic iv", k.iv,
+	    sizeof(k.iv));
+	expand_label(client, v->v2 ? "quicv2 hp" : "quic hp", k.hp,
+	    sizeof(k.hp));
+	*ret = k;
+	if (ret_secret != NULL)
+		memcpy(ret_secret, client, sizeof(client));
+	return 0;
+}
+
+/*
+ * Locate the fields of the long header packet at the start of buf (len
+ * bytes to the datagram's end).  QUIC_OK with h filled; QUIC_SKIPPED
+ * for a short header or Version Negotiation (either spans the rest);
+ * QUIC_NOT_QUIC; QUIC_UNSUPPORTED_VERSION; QUIC_MALFORMED.
+ */
+static enum quic_result
+quic_header(const uint8_t *buf, size_t len, struct quic_hdr *h)
+{
+	const uint8_t *p = buf;
+	size_t rem = len, scid_len;
+	uint64_t v;
+
+	/* RFC 8999 5.1: Header Form 1, Version (32), DCID Length (8),
+	 * DCID, SCID Length (8), SCID. */
+	if (rem < 1)
+		return QUIC_NOT_QUIC;
+	/* RFC 9000 17.3.1: a short header has the Fixed Bit set. */
+	if ((p[0] & 0x80) == 0)
+		return (p[0] & 0x40) != 0 ? QUIC_SKIPPED : QUIC_NOT_QUIC;
+	if (rem < 7)
+		return QUIC_MALFORMED;
+	h->version = get32(p + 1);
+	/* RFC 9000 17.2.1: Version Negotiation is never coalesced. */
+	if (h->version == 0) {
+		h->ver = NULL;
+		h->pkt_len = len;
+		return QUIC_SKIPPED;
+	}
+	if ((h->ver = version_lookup(h->version)) == NULL)
+		return QUIC_UNSUPPORTED_VERSION;
+	/*
+	 * RFC 9000 17.2: the Fixed Bit is not checked, as RFC 9287 lets a
+	 * client grease it; the AEAD tag vouches for the header instead.
+	 */
+	p += 5;
+	rem -= 5;
+	h->dcid_len = p[0];
+	/* RFC 9000 17.2: v1 connection IDs longer than 20 bytes: drop. */
+	if (h->dcid_len > QUIC_CID_MAX || rem < 1 + h->dcid_len + 1)
+		return QUIC_MALFORMED;
+	h->dcid = p + 1;
+	p += 1 + h->dcid_len;
+	rem -= 1 + h->dcid_len;
+	scid_len = p[0];
+	if (scid_len > QUIC_CID_MAX || rem < 1 + scid_len)
+		return QUIC_MALFORMED;
+	p += 1 + scid_len;
+	rem -= 1 + scid_len;
+
+	h->type = (buf[0] >> 4) & 3;
+	/* RFC 9369 3.2: v2 types: Initial 0b01, 0-RTT 0b10, Handshake
+	 * 0b11, Retry 0b00; rotate them into v1 numbering. */
+	if (h->ver->v2)
+		h->type = (h->type + 3) & 3;
+	/* RFC 9000 17.2.5: a Retry has no Length and ends the datagram. */
+	if (h->type == LH_RETRY) {
+		h->pn_off = 0;
+		h->pkt_len = len;
+		return QUIC_OK;
+	}
+	/* RFC 9000 17.2.2: Token Length (i), Token. */
+	if (h->type == LH_INITIAL) {
+		if (!get_varint(&p, &rem, &v) || v > rem)
+			return QUIC_MALFORMED;
+		p += v;
+		rem -= v;
+	}
+	/* RFC 9000 17.2: Length (i) of Packet Number and Payload. */
+	if (!get_varint(&p, &rem, &v) || v > rem)
+		return QUIC_MALFORMED;
+	h->pn_off = (size_t)(p - buf);
+	h->pkt_len = h->pn_off + (size_t)v;
+	return QUIC_OK;
+}
+
+bool
+quic_initial_start(const uint8_t *buf, size_t len)
+{
+	struct quic_hdr h;
+
+	/* RFC 9000 14.1: a server drops a client Initial in a datagram
+	 * shorter than 1200 bytes; so do we. */
+	if (len < QUIC_MIN_DATAGRAM)
+		return false;
+	return quic_header(buf, len, &h) == QUIC_OK && h.type == LH_INITIAL;
+}
+
+void
+quic_flow_init(struct quic_flow *f, uint8_t *buf, size_t buflen)
+{
+	memset(f, 0, sizeof(*f));
+	f->buf = buf;
+	/* ranges[] hold 16-bit offsets; one ClientHello is all we need */
+	f->buflen = buflen < QUIC_CRYPTO_MAX ? buflen : QUIC_CRYPTO_MAX;
+	f->largest_pn = -1;
+	f->final = QUIC_NEED_MORE;
+}
+
+bool
+quic_flow_done(const struct quic_flow *f)
+{
+	return f->final != QUIC_NEED_MORE;
+}
+
+/* RFC 9000 A.3: the full packet number nearest the next expected. */
+static uint64_t
+pn_decode(int64_t largest, uint64_t truncated, unsigned nbits)
+{
+	uint64_t expected = (uint64_t)(largest + 1);
+	uint64_t win = 1ULL << nbits, hwin = win / 2, mask = win - 1;
+	uint64_t cand = (expected & ~mask) | truncated;
+
+	if (cand + hwin <= expected && cand < (1ULL << 62) - win)
+		return cand + win;
+	if (cand > expected + hwin && cand >= win)
+		return cand - win;
+	return cand;
+}
+
+/*
+ * Remove header protection from the Initial at pkt with keys k and open
+ * its payload into scratch (at least h->pkt_len bytes).  True with
+ * *ret_pt, *ret_len (the frames) and *ret_pn when the tag verifies.
+ */
+static bool
+quic_open(const struct quic_keys *k, const uint8_t *pkt,
+    const struct quic_hdr *h, int64_t largest, uint8_t *scratch,
+    const uint8_t **ret_pt, size_t *ret_len, uint64_t *ret_pn)
+{
+	struct aes128_ctx hp;
+	struct gcm_aes128_ctx gcm;
+	uint8_t mask[QUIC_SAMPLE_LEN], nonce[12], tag[QUIC_TAG_LEN];
+	size_t pn_len, hdr_len, ct_len, i;
+	uint64_t truncated = 0, pn;
+
+	/* RFC 9001 5.4.2: the sample starts 4 bytes after the Packet
+	 * Number field's start; the caller checked it fits. */
+	aes128_set_encrypt_key(&hp, k->hp);
+	aes128_encrypt(&hp, QUIC_SAMPLE_LEN, mask, pkt + h->pn_off + 4);
+	/* RFC 9001 5.4.1: long headers protect the low 4 bits. */
+	scratch[0] = pkt[0] ^ (mask[0] & 0x0f);
+	/* RFC 9000 17.2: Reserved Bits are zero once unprotected; with the
+	 * wrong keys they are not, 3 times in 4, and we spare the GCM. */
+	if ((scratch[0] & 0x0c) != 0)
+		return false;
+	pn_len = (scratch[0] & 0x03) + 1;
+	hdr_len = h->pn_off + pn_len;
+	memcpy(scratch + 1, pkt + 1, h->pn_off - 1);
+	for (i = 0; i < pn_len; i++) {
+		scratch[h->pn_off + i] = pkt[h->pn_off + i] ^ mask[1 + i];
+		truncated = truncated << 8 | scratch[h->pn_off + i];
+	}
+	pn = pn_decode(largest, truncated, (unsigned)(8 * pn_len));
+
+	/* RFC 9001 5.3: nonce = iv XOR packet number (left-padded). */
+	memcpy(nonce, k->iv, sizeof(nonce));
+	for (i = 0; i < 8; i++)
+		nonce[11 - i] ^= (uint8_t)(pn >> (8 * i));
+	ct_len = h->pkt_len - hdr_len - QUIC_TAG_LEN;
+	gcm_aes128_set_key(&gcm, k->key);
+	gcm_aes128_set_iv(&gcm, sizeof(nonce), nonce);
+	/* RFC 9001 5.3: the associated data is the unprotected header. */
+	gcm_aes128_update(&gcm, hdr_len, scratch);
+	gcm_aes128_decrypt(&gcm, ct_len, scratch + hdr_len, pkt + hdr_len);
+	gcm_aes128_digest(&gcm, sizeof(tag), tag);
+	if (!memeql_sec(tag, pkt + hdr_len + ct_len, sizeof(tag)))
+		return false;
+	*ret_pt = scratch + hdr_len;
+	*ret_len = ct_len;
+	*ret_pn = pn;
+	return true;
+}
+
+/*
+ * Store CRYPTO bytes [off, off + len) of the stream.  QUIC_NEED_MORE
+ * when stored, QUIC_MALFORMED when they contradict bytes held or break
+ * the stream's bound, QUIC_TOO_BIG past the buffer or ranges.
+ */
+static enum quic_result
+crypto_store(struct quic_flow *f, uint64_t off, const uint8_t *data,
+    uint64_t len)
+{
+	struct quic_range *r = f->ranges;
+	uint64_t end = off + len, lo, hi;
+	size_t i, j, n = f->nranges;
+
+	/* RFC 9000 19.6: offset + length cannot exceed 2^62 - 1. */
+	if (end > QUIC_VARINT_MAX)
+		return QUIC_MALFORMED;
+	if (len == 0)
+		return QUIC_NEED_MORE;
+	if (end > f->buflen)
+		return QUIC_TOO_BIG;
+	/* RFC 9000 2.2: data at an offset must not change when resent. */
+	for (i = 0; i < n; i++) {
+		lo = off > r[i].start ? off : r[i].start;
+		hi = end < r[i].end ? end : r[i].end;
+		if (lo < hi && memcmp(f->buf + lo, data + (lo - off),
+		    (size_t)(hi - lo)) != 0)
+			return QUIC_MALFORMED;
+	}
+	/* ranges are sorted, disjoint and not adjacent: r[i..j) are those
+	 * that overlap or touch [off, end). */
+	for (i = 0; i < n && r[i].end < off; i++)
+		;
+	for (j = i; j < n && r[j].start <= end; j++)
+		;
+	if (i == j && n == QUIC_CRYPTO_RANGES)
+		return QUIC_TOO_BIG;
+	memcpy(f->buf + off, data, (size_t)len);
+	if (i == j) {
+		memmove(&r[i + 1], &r[i], (n - i) * sizeof(r[0]));
+		r[i].start = (uint16_t)off;
+		r[i].end = (uint16_t)end;
+		f->nranges++;
+		return QUIC_NEED_MORE;
+	}
+	if (r[i].start > off)
+		r[i].start = (uint16_t)off;
+	r[i].end = r[j - 1].end > end ? r[j - 1].end : (uint16_t)end;
+	memmove(&r[i + 1], &r[j], (n - j) * sizeof(r[0]));
+	f->nranges = (uint8_t)(n - (j - i - 1));
+	return QUIC_NEED_MORE;
+}
+
+/*
+ * The frames of an opened Initial (RFC 9000 12.4: PADDING, PING, ACK,
+ * CRYPTO, CONNECTION_CLOSE are the frames an Initial may carry).
+ */
+static enum quic_result
+quic_frames(struct quic_flow *f, const uint8_t *p, size_t rem)
+{
+	enum quic_result r;
+	uint64_t a, n, off, len;
+	uint8_t type;
+
+	/* RFC 9000 12.4: a packet carries at least one frame. */
+	if (rem == 0)
+		return QUIC_MALFORMED;
+	while (rem > 0) {
+		type = p[0];
+		p++;
+		rem--;
+		switch (type) {
+		case 0x00:	/* RFC 9000 19.1: PADDING */
+			while (rem > 0 && p[0] == 0) {
+				p++;
+				rem--;
+			}
+			break;
+		case 0x01:	/* RFC 9000 19.2: PING */
+			break;
+		case 0x02:	/* RFC 9000 19.3: ACK */
+		case 0x03:
+			/* Largest Acknowledged, ACK Delay, ACK Range Count,
+			 * First ACK Range. */
+			if (!get_varint(&p, &rem, &a) ||
+			    !get_varint(&p, &rem, &a) ||
+			    !get_varint(&p, &rem, &n) ||
+			    !get_varint(&p, &rem, &a))
+				return QUIC_MALFORMED;
+			/* Each ACK Range is a Gap and a Length, a byte or
+			 * more each: the count cannot exceed rem / 2. */
+			if (n > rem / 2)
+				return QUIC_MALFORMED;
+			for (; n > 0; n--)
+				if (!get_varint(&p, &rem, &a) ||
+				    !get_varint(&p, &rem, &a))
+					return QUIC_MALFORMED;
+			/* RFC 9000 19.3.2: ECT0, ECT1, ECN-CE counts. */
+			if (type == 0x03 &&
+			    (!get_varint(&p, &rem, &a) ||
+			    !get_varint(&p, &rem, &a) ||
+			    !get_varint(&p, &rem, &a)))
+				return QUIC_MALFORMED;
+			break;
+		case 0x06:	/* RFC 9000 19.6: CRYPTO */
+			if (!get_varint(&p, &rem, &off) ||
+			    !get_varint(&p, &rem, &len) || len > rem)
+				return QUIC_MALFORMED;
+			if ((r = crypto_store(f, off, p, len)) !=
+			    QUIC_NEED_MORE)
+				return r;
+			p += len;
+			rem -= len;
+			break;
+		case 0x1c:	/* RFC 9000 19.19: CONNECTION_CLOSE */
+		case 0x1d:
+			/* Error Code, Frame Type (0x1c only), Reason
+			 * Phrase Length, Reason Phrase. */
+			if (!get_varint(&p, &rem, &a) ||
+			    (type == 0x1c && !get_varint(&p, &rem, &a)) ||
+			    !get_varint(&p, &rem, &len) || len > rem)
+				return QUIC_MALFORMED;
+			p += len;
+			rem -= len;
+			break;
+		default:
+			/*
+			 * RFC 9000 17.2.2: no other frame may appear in an
+			 * Initial.  Types from 0x40 take two or more bytes
+			 * (12.4) and none of them is allowed either.
+			 */
+			return QUIC_MALFORMED;
+		}
+	}
+	return QUIC_NEED_MORE;
+}
+
+_Static_assert(QUIC_KEYSETS == 2, "quic_initial() picks between two slots");
+
+/* The slot whose keys serve this header's version and DCID, or NULL. */
+static struct quic_keys *
+keys_find(struct quic_flow *f, const struct quic_hdr *h)
+{
+	size_t i;
+
+	for (i = 0; i < QUIC_KEYSETS; i++)
+		if (f->keys[i].version == h->version &&
+		    f->keys[i].dcid_len == h->dcid_len &&
+		    memcmp(f->keys[i].dcid, h->dcid, h->dcid_len) == 0)
+			return &f->keys[i];
+	return NULL;
+}
+
+/*
+ * One client Initial packet at pkt, located by h.  QUIC_NEED_MORE when
+ * opened and its frames stored; a sticky failure is also recorded in
+ * f->final.
+ */
+static enum quic_result
+quic_initial(struct quic_flow *f, const uint8_t *pkt,
+    const struct quic_hdr *h)
+{
+	uint8_t scratch[QUIC_PACKET_MAX];
+	struct quic_keys *k, *cur = &f->keys[f->cur], *opened = NULL;
+	const uint8_t *pt = NULL;
+	size_t pt_len = 0, slot;
+	int64_t largest;
+	uint64_t pn = 0;
+	enum quic_result r;
+
+	/* RFC 9001 5.4.2: room for a 4-byte Packet Number and the sample
+	 * (which also covers the AEAD tag). */
+	if (h->pkt_len < h->pn_off + 4 + QUIC_SAMPLE_LEN)
+		return QUIC_MALFORMED;
+	if (h->pkt_len > sizeof(scratch))
+		return QUIC_TOO_BIG;
+	/* RFC 9000 12.3: packet numbers of another version belong to
+	 * another connection. */
+	largest = f->version == h->version ? f->largest_pn : -1;
+
+	/* The keys of this DCID, then those that opened the last packet
+	 * (RFC 9000 7.2: a new DCID without a Retry keeps the keys). */
+	if ((k = keys_find(f, h)) != NULL &&
+	    quic_open(k, pkt, h, largest, scratch, &pt, &pt_len, &pn))
+		opened = k;
+	else if (cur != k && cur->version == h->version &&
+	    quic_open(cur, pkt, h, largest, scratch, &pt, &pt_len, &pn))
+		opened = cur;
+	else if (k == NULL && f->derived < QUIC_DERIVE_MAX) {
+		/* RFC 9001 5.2: keys from this DCID (RFC 9000 17.2.5.2:
+		 * after a Retry the client's DCID is the Retry's SCID).
+		 * An empty slot is used, else the one not in use. */
+		if (f->keys[0].version == 0)
+			slot = 0;
+		else if (f->keys[1].version == 0)
+			slot = 1;
+		else
+			slot = f->cur == 0 ? 1 : 0;
+		f->derived++;
+		k = &f->keys[slot];
+		if (quic_initial_keys(h->version, h->dcid, h->dcid_len, k,
+		    NULL) == 0 &&
+		    quic_open(k, pkt, h, largest, scratch, &pt, &pt_len, &pn))
+			opened = k;
+	}
+	if (opened == NULL)
+		return QUIC_DECRYPT_FAILED;
+	f->cur = (uint8_t)(opened - f->keys);
+	if (f->version != h->version) {
+		/* RFC 9000 6.2: after Version Negotiation the client starts
+		 * a new connection, and a new CRYPTO stream. */
+		f->version = h->version;
+		f->nranges = 0;
+		f->largest_pn = -1;
+	}
+	if ((int64_t)pn > f->largest_pn)
+		f->largest_pn = (int64_t)pn;
+	r = quic_frames(f, pt, pt_len);
+	if (r != QUIC_NEED_MORE)
+		f->final = r;
+	return r;
+}
+
+/*
+ * Is the stream from offset 0 a complete ClientHello?  QUIC_OK with
+ * *ret filled, QUIC_NEED_MORE, or a final QUIC_MALFORMED/QUIC_TOO_BIG.
+ */
+static enum quic_result
+quic_hello(const struct quic_flow *f, struct tls_hello *ret,
+    uint32_t *ret_version)
+{
+	struct tls_hello hello;
+	size_t have, need;
+
+	if (f->nranges == 0 || f->ranges[0].start != 0)
+		return QUIC_NEED_MORE;
+	have = f->ranges[0].end;
+	if (have < 4)
+		return QUIC_NEED_MORE;
+	/* RFC 9001 4.1.3: the client's Initial CRYPTO stream starts with
+	 * the ClientHello (RFC 8446 4: msg_type 1, uint24 length). */
+	if (f->buf[0] != 1)
+		return QUIC_MALFORMED;
+	need = 4 + ((size_t)f->buf[1] << 16 | (size_t)f->buf[2] << 8 |
+	    f->buf[3]);
+	if (need > f->buflen)
+		return QUIC_TOO_BIG;
+	if (have < need)
+		return QUIC_NEED_MORE;
+	switch (tls_parse_hello(f->buf, need, &hello)) {
+	case TLS_OK:
+		*ret = hello;
+		if (ret_version != NULL)
+			*ret_version = f->version;
+		return QUIC_OK;
+	case TLS_TOO_BIG:
+		return QUIC_TOO_BIG;
+	default:
+		return QUIC_MALFORMED;
+	}
+}
+
+/* Which of two outcomes of packets in one datagram the caller sees. */
+static int
+result_rank(enum quic_result r)
+{
+	switch (r) {
+	case QUIC_NOT_QUIC:
+		return 0;
+	case QUIC_SKIPPED:
+		return 1;
+	case QUIC_UNSUPPORTED_VERSION:
+		return 2;
+	case QUIC_MALFORMED:
+		return 3;
+	case QUIC_TOO_BIG:
+		return 4;
+	case QUIC_DECRYPT_FAILED:
+		return 5;
+	case QUIC_NEED_MORE:
+		return 6;
+	case QUIC_OK:
+		return 7;
+	}
+	return 0;
+}
+
+enum quic_result
+quic_parse_datagram(struct quic_flow *f, const uint8_t *buf, size_t len,
+    struct tls_hello *ret, uint32_t *ret_version)
+{
+	struct quic_hdr h;
+	const uint8_t *dcid = NULL;
+	size_t dcid_len = 0, off = 0;
+	enum quic_result res = QUIC_NOT_QUIC, r;
+
+	if (f->final == QUIC_OK)
+		return quic_hello(f, ret, ret_version);
+	if (f->final != QUIC_NEED_MORE)
+		return f->final;
+	while (off < len) {
+		r = quic_header(buf + off, len - off, &h);
+		if (r != QUIC_OK) {
+			/* Nothing more to walk: a short header packet runs
+			 * to the datagram's end (RFC 9000 17.3), so do
+			 * Version Negotiation and padding; an unknown
+			 * version's Length cannot be found. */
+			if (result_rank(r) > result_rank(res))
+				res = r;
+			break;
+		}
+		/* RFC 9000 12.2: later packets with another DCID than the
+		 * first one's are ignored. */
+		if (dcid == NULL) {
+			dcid = h.dcid;
+			dcid_len = h.dcid_len;
+		} else if (h.dcid_len != dcid_len ||
+		    memcmp(h.dcid, dcid, dcid_len) != 0)
+			break;
+		/* RFC 9000 14.1: servers drop client Initials in datagrams
+		 * under 1200 bytes. */
+		if (h.type != LH_INITIAL || len < QUIC_MIN_DATAGRAM)
+			r = QUIC_SKIPPED;
+		else if ((r = quic_initial(f, buf + off, &h)) ==
+		    QUIC_NEED_MORE) {
+			r = quic_hello(f, ret, ret_version);
+			if (r != QUIC_NEED_MORE)
+				f->final = r;
+		}
+		if (f->final != QUIC_NEED_MORE)
+			return f->final;
+		if (result_rank(r) > result_rank(res))
+			res = r;
+		/* A Retry's pkt_len runs to the datagram's end too. */
+		off += h.pkt_len;
+	}
+	return res;
+}
+
+const char *
+quic_result_str(enum quic_result r)
+{
+	switch (r) {
+	case QUIC_OK:
+		return "ok";
+	case QUIC_NEED_MORE:
+		return "need more";
+	case QUIC_SKIPPED:
+		return "skipped";
+	case QUIC_NOT_QUIC:
+		return "not quic";
+	case QUIC_UNSUPPORTED_VERSION:
+		return "unsupported version";
+	case QUIC_MALFORMED:
+		return "malformed";
+	case QUIC_DECRYPT_FAILED:
+		return "decrypt failed";
+	case QUIC_TOO_BIG:
+		return "too big";
+	}
+	return "unknown";
+}
