@@ -140,3 +140,18 @@ BENCH_TOOLS += $(B)/bench_classify
 
 demo: all
 	scripts/demo
+
+# QUIC test-capture generator (tests/tools/mkquic.c): `make build/mkquic`,
+# then `build/mkquic write tests/data/quic` rewrites the QUIC captures and
+# `build/mkquic read FILE...` prints the name quic.c finds per UDP flow.
+MKQUIC_LIBS := $(shell $(PKG_CONFIG) --libs libpcap nettle 2>/dev/null)
+
+$(B)/obj/tools/%.o: tests/tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -c -o $@ $<
+
+$(B)/mkquic: $(B)/obj/tools/mkquic.o $(B)/obj/tests/quic_build.o \
+    $(B)/obj/quic.o $(B)/obj/tls.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(MKQUIC_LIBS) $(LDLIBS)
+
+-include $(wildcard $(B)/obj/tools/*.d)

@@ -70,6 +70,16 @@ void		 catalog_free(struct catalog *);
 const struct platform *catalog_lookup(const struct catalog *, const char *name,
 		    size_t len);
 
+/*
+ * catalog_lookup() of n names at once (names[i] of lens[i] bytes), the
+ * platform or NULL in ret[i]; returns how many were found.  Overlaps the
+ * memory accesses of several names, for bulk work: the names of a DNS
+ * answer, a replay, a benchmark.
+ */
+size_t		 catalog_lookup_many(const struct catalog *, size_t n,
+		    const char *const *names, const size_t *lens,
+		    const struct platform **ret);
+
 /* The platform whose static CIDRs contain a, or NULL. */
 const struct platform *catalog_lookup_addr(const struct catalog *,
 		    const struct addr *a);
@@ -82,9 +92,10 @@ size_t		 catalog_ndomains(const struct catalog *);
 const char	*circ_reason_str(enum circ_reason);
 
 /*
- * Call fn for every catalogue domain, in load order (file, then line):
- * the domain is normalised (lower case, no trailing dot) and not
- * NUL-terminated.  For -nv printing and reports; not for the packet path.
+ * Call fn for every catalogue domain, normalised (lower case, no trailing
+ * dot) and not NUL-terminated, in the table's order: fixed for a given
+ * catalogue, but not the order of the files (sort to print).  For -nv
+ * printing and reports; not for the packet path.
  */
 void		 catalog_foreach_domain(const struct catalog *,
 		    void (*fn)(const struct platform *, const char *domain,

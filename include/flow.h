@@ -16,7 +16,9 @@
 #include "addr.h"
 
 #define FLOW_MAX	 1024		/* flows under reassembly at once */
-#define FLOW_BUF_SIZE	 16384		/* stream bytes kept per flow */
+/* Stream bytes kept per flow: the largest ClientHello we parse
+ * (TLS_HELLO_MAX) plus the headers of the records it may be split into. */
+#define FLOW_BUF_SIZE	 (16384 + 1024)
 #define FLOW_MAX_RANGES	 16		/* disjoint segment ranges per flow */
 #define FLOW_TIMEOUT_US	 (30ULL * 1000000)	/* idle flow dropped after */
 

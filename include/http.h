@@ -22,8 +22,9 @@ enum http_result {
 
 struct http_request {
 	char	method[16];
-	/* Host without port, lower-cased, printable (0x21..0x7e) only;
-	 * an IPv6 literal keeps its brackets. */
+	/* Host without port, lower-cased; only [a-z0-9._-] are accepted,
+	 * plus an IPv6 literal in brackets.  An absolute-form request
+	 * target's authority wins over Host (RFC 9112 3.2.2). */
 	char	host[HTTP_HOST_MAX + 1];
 	size_t	host_len;
 };

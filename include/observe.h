@@ -25,6 +25,10 @@ struct tls_hello;
 #define OBSERVE_QUERY_MAX	4096
 #define OBSERVE_QUERY_TIMEOUT_US (5ULL * 1000000)
 
+/* RFC 7858 / RFC 9250: DNS over TLS and over QUIC.  TLS or QUIC to this
+ * port is circumvention whatever the server name says. */
+#define OBSERVE_DOT_PORT	853
+
 enum obs_proto {
 	OBS_DNS = 0,
 	OBS_TLS,
@@ -41,6 +45,9 @@ struct observation {
 	const char		*name;		/* printable, see dns.h/tls.h */
 	size_t			 name_len;
 	const struct platform	*platform;	/* NULL when none matched */
+	/* The platform's category, or "circumvention" for DoT/DoQ seen by
+	 * port alone; "" when neither. */
+	const char		*category;
 	enum circ_reason	 reason;	/* CIRC_NONE unless circumvention */
 	bool			 ech;		/* TLS/QUIC: ECH offered */
 	bool			 solicited;	/* DNS: answers a query we saw */

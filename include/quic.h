@@ -4,9 +4,10 @@
  * hands the ClientHello to tls_parse_hello().
  *
  * Versions: QUIC v1 and v2, IETF drafts 22 to 34, Facebook mvfst
- * (0xfaceb001, 0xfaceb002, 0xfaceb00e) and Google T050/T051, which carry
- * TLS in IETF-style Initials.  Google's Q0xx versions carry their own
- * handshake, not TLS, and are reported as QUIC_UNSUPPORTED_VERSION.
+ * (0xfaceb001, 0xfaceb002, 0xfaceb00e), and Google's: T050/T051 (TLS in
+ * IETF-style Initials), Q050 (a CHLO in IETF-style Initials) and Q024 to
+ * Q046 (a CHLO in clear).  A CHLO yields only the server name in the
+ * struct tls_hello (has_sni, sni, sni_len; the rest zero).
  *
  * Pure: no globals but constant tables, no clock, no logging, no
  * allocation.  The only calls out are to nettle (HKDF-SHA256, AES-128,
@@ -64,7 +65,7 @@ struct quic_range {
 };
 
 /*
- * Per-flow state, caller-allocated, fixed size (about 400 bytes); the
+ * Per-flow state, caller-allocated, fixed size (312 bytes on LP64); the
  * CRYPTO bytes themselves live in the caller's buffer given to
  * quic_flow_init() (the flow table's stream buffer fits).  Conflicting
  * bytes at an offset already received make the stream QUIC_MALFORMED

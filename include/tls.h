@@ -27,8 +27,9 @@ enum tls_result {
 struct tls_hello {
 	uint16_t	legacy_version;	/* ClientHello.legacy_version */
 	bool		has_sni;
-	/* server_name host_name, lower-cased; bytes outside 0x21..0x7e are
-	 * rejected (the hello is TLS_MALFORMED) so the text is printable. */
+	/* server_name host_name, lower-cased, one trailing dot removed;
+	 * only [a-z0-9._-] are accepted (anything else makes the hello
+	 * TLS_MALFORMED), so the text is safe in logs, HTML and JSON. */
 	char		sni[TLS_SNI_MAX + 1];
 	size_t		sni_len;
 	char		alpn[TLS_ALPN_MAX + 1];	/* "h2;http/1.1" */

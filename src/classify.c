@@ -12,14 +12,28 @@
  * knows the file and line of every key it is given.  All errors are
  * collected; the catalogue is built only when there are none.
  *
- * Lookup.  All domains sit in one open-addressing hash table.  A slot is
- * 8 bytes: 32 bits of the key's hash as a fingerprint and the offset of
- * the key's record in a packed string pool (length, platform, bytes), so
- * a lookup touches one slot cache line per candidate suffix and the pool
- * only when a fingerprint matches.  The hash of a name is built right to
- * left, label by label, so one pass over the name yields the hash of
- * every label suffix; all candidate slots are prefetched before the first
- * is read, and the longest suffix that is in the table wins.
+ * Lookup.  A name is matched by its longest label suffix in the table.
+ * One right-to-left pass over the name, eight bytes at a time, lower-cases
+ * it and yields the hash of every label suffix ("m.facebook.com",
+ * "facebook.com", "com").  With a million domains the table is far larger
+ * than the caches, and a memory access costs 100-150 ns, so the layout is
+ * built around touching memory as little as possible:
+ *
+ *  - a blocked Bloom filter, about 10 bits a domain (1.2 MiB for a
+ *    million) and so cache-resident, rejects almost every suffix that is
+ *    not in the table: names that match nothing, the common case, never
+ *    leave the cache;
+ *  - the table is an array of 64-byte buckets, one cache line each,
+ *    holding the domains themselves (fingerprint, length, platform,
+ *    bytes), so a hit costs one memory access, not one for a slot and
+ *    another for a string pool.  A bucket that fills up overflows into
+ *    the next one and says so; a domain too long to share a bucket lives
+ *    in a separate pool;
+ *  - all of a name's candidate buckets are prefetched before the first is
+ *    read, and catalog_lookup_many() does the same across many names;
+ *  - the big tables are 2 MiB-aligned and advised for huge pages.
+ *
+ * Nothing in a lookup allocates.  The catalogue is read-only once built.
  */
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -28,6 +42,7 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <endian.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,12 +56,12 @@
 #include "log.h"
 
 /* Limits on what a catalogue may grow to; input never grows past them. */
-#define CATALOG_MAX_FILES	1024
-#define CATALOG_MAX_PLATFORMS	4096	/* fits the 16-bit index in a record */
+#define CATALOG_MAX_FILES	1024	/* 10 bits of a packed source line */
+#define CATALOG_MAX_PLATFORMS	4096	/* fits the 16-bit index in an entry */
 #define CATALOG_MAX_DOMAINS	2000000
 #define CATALOG_MAX_CIDRS	65536
-#define CATALOG_MAX_POOL	(256u << 20)	/* string pool bytes */
-#define CATALOG_MAX_LINES	10000000	/* lines per file */
+#define CATALOG_MAX_POOL	(256u << 20)	/* bytes of names while loading */
+#define CATALOG_MAX_LINES	4000000	/* per file: 22 bits of a source line */
 #define CATALOG_MAX_ERRORS	100	/* error lines reported in full */
 /*
  * inih reads into a 200-byte buffer (INI_MAX_LINE) that must also hold
@@ -62,14 +77,30 @@
 #define LABEL_MAX		63
 #define LOOKUP_MAX		255	/* longer names are never looked up */
 #define LOOKUP_LABELS		128	/* 255 bytes hold at most 128 labels */
+/* A name is copied right-aligned to here, with a word of room before it. */
+#define NAME_END		264
+#define LOOKUP_BATCH		8	/* names in flight in lookup_many */
 
-#define REC_HDR			3	/* pool record: len, platform lo, hi */
+/*
+ * A bucket: flags, bytes used, then entries packed back to back.  An
+ * entry is fingerprint, length, platform (2 bytes, little-endian) and the
+ * domain, or for a domain longer than INLINE_MAX its offset in the long
+ * pool (4 bytes, little-endian).
+ */
+#define BUCKET_SIZE		64	/* one cache line */
+#define BUCKET_HDR		2
+#define BUCKET_ROOM		(BUCKET_SIZE - BUCKET_HDR)
+#define ENTRY_HDR		4
+#define INLINE_MAX		(BUCKET_ROOM - ENTRY_HDR)
+#define B_OVERFLOW		0x01	/* probe the next bucket as well */
+#define FILL_PERCENT		75	/* of bucket room, on average */
+
+#define FILTER_BITS		10	/* per domain: ~1% false positives */
+#define FILTER_BLOCK		64	/* bytes: one cache line */
+#define FILTER_K		6	/* bits set per domain */
+
+#define REC_HDR			3	/* loading pool: len, platform lo, hi */
 #define HUGE_PAGE		(2u << 20)
-
-struct slot {
-	uint32_t	fp;		/* high half of the key's hash */
-	uint32_t	ref;		/* pool offset of the record; 0: empty */
-};
 
 /* One address range of a static CIDR, for binary search. */
 struct range {
@@ -82,15 +113,19 @@ struct catalog {
 	struct platform	*platforms;
 	size_t		 nplatforms;
 	uint16_t	*byid;		/* platform indexes sorted by id */
-	unsigned char	*pool;		/* records; offset 0 is a dummy byte */
-	size_t		 poolsize;
-	size_t		 poolmap;	/* bytes mapped once final, else 0 */
 	size_t		 ndomains;
-	struct slot	*slots;
-	size_t		 slotmap;	/* bytes mapped */
-	size_t		 mask;		/* slot count - 1 */
 	size_t		 minlabels;	/* of any domain in the table */
 	size_t		 maxlabels;
+
+	unsigned char	*buckets;
+	size_t		 nbuckets;
+	size_t		 bucketmap;	/* bytes mapped */
+	uint64_t	*filter;
+	size_t		 nblocks;
+	size_t		 filtermap;
+	unsigned char	*longpool;	/* domains longer than INLINE_MAX */
+	size_t		 longsize;
+
 	struct range	*ranges[2];	/* [0] IPv4, [1] IPv6, sorted by lo */
 	size_t		 nranges[2];
 };
@@ -104,9 +139,11 @@ struct pmeta {
 	unsigned	shared_line;
 	unsigned	reason_line;
 	size_t		cidrcap;
+	size_t		first_off;	/* its first domain in the loading pool */
+	size_t		first_ord;	/* and that domain's ordinal */
 };
 
-/* Where a domain or CIDR was written, for duplicate and overlap errors. */
+/* Where a CIDR was written, for overlap errors. */
 struct srcloc {
 	unsigned	line;
 	uint16_t	file;
@@ -132,10 +169,15 @@ struct loader {
 	size_t		 platcap;
 	struct pmeta	*meta;
 	size_t		 metacap;
+	/*
+	 * Domains as read, before the table is built: records of length,
+	 * platform and bytes, and for each one where it was written, packed
+	 * as file << 22 | line, for duplicate errors.
+	 */
+	unsigned char	*pool;
+	size_t		 poolsize;
 	size_t		 poolcap;
-	uint32_t	*doff;		/* domain ordinal -> pool offset */
-	size_t		 doffcap;
-	struct srcloc	*dloc;		/* domain ordinal -> where written */
+	uint32_t	*dloc;
 	size_t		 dloccap;
 	struct cidrloc	*cidrs;
 	size_t		 ncidrs;
@@ -153,6 +195,16 @@ struct loader {
 					   the continuation of a value */
 	long		 cur;		/* platform of this section, or -1 */
 };
+
+/* A name being looked up: its candidate suffixes, shortest first. */
+struct probe {
+	unsigned char	buf[NAME_END];	/* the name, lower case, right-aligned */
+	uint64_t	h[LOOKUP_LABELS];
+	uint8_t		len[LOOKUP_LABELS];
+	size_t		n;
+};
+
+static uint32_t	loc_pack(uint16_t, unsigned);
 
 static const char *const circ_reasons[] = {
 	[CIRC_NONE] = "none",
@@ -313,87 +365,7 @@ ld_kerr(struct loader *ld, const char *key, const char *value, size_t vlen,
 }
 
 /*
- * Hashing.
- */
-
-#define H_K1	0x9e3779b97f4a7c15ULL
-#define H_K2	0xc2b2ae3d27d4eb4fULL
-
-static inline uint64_t
-hash_fmix(uint64_t h)
-{
-	/* MurmurHash3's finaliser: every input bit reaches every output bit. */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
-
-static inline unsigned char
-lower_ascii(unsigned char c)
-{
-	/* Only ASCII folds: catalogue names are ASCII (IDNs in xn-- form). */
-	return (unsigned char)(c + (((unsigned)c - 'A' < 26u) << 5));
-}
-
-/* A label suffix of a name: its hash and where it starts in the buffer. */
-struct cand {
-	uint64_t	h;
-	uint32_t	off;
-	uint32_t	len;
-};
-
-/*
- * Walk name (len bytes, any content) right to left for at most maxlabels
- * labels, writing it lower-cased into buf (same offsets), and leave in
- * cand[k] the hash of the suffix made of the last k + 1 labels.  The
- * label hash takes the label's length, so embedded NULs cannot alias.
- * Returns the number of candidates (>= 1 when len > 0 or maxlabels > 0).
- */
-static inline size_t
-hash_suffixes(const unsigned char *name, size_t len, unsigned char *buf,
-    struct cand *cand, size_t maxlabels)
-{
-	uint64_t s = H_K2, lh, w;
-	size_t k = 0, end = len, j;
-	unsigned nb;
-
-	while (k < maxlabels) {
-		j = end;
-		w = 0;
-		nb = 0;
-		lh = H_K1;
-		while (j > 0 && name[j - 1] != '.') {
-			unsigned char c = lower_ascii(name[--j]);
-
-			buf[j] = c;
-			w = w << 8 | c;
-			if (++nb == 8) {
-				lh = (lh ^ w) * H_K1;
-				lh ^= lh >> 29;
-				w = 0;
-				nb = 0;
-			}
-		}
-		lh = ((lh ^ w) * H_K2) ^ (end - j);
-		s = (s ^ lh) * H_K1;
-		s ^= s >> 32;
-		cand[k].h = hash_fmix(s);
-		cand[k].off = (uint32_t)j;
-		cand[k].len = (uint32_t)(len - j);
-		k++;
-		if (j == 0)
-			break;
-		buf[--j] = '.';
-		end = j;
-	}
-	return k;
-}
-
-/*
- * Memory for the two big tables.
+ * Memory for the big tables.
  */
 
 /*
@@ -446,55 +418,370 @@ table_free(void *p, size_t len)
 }
 
 /*
+ * Hashing.
+ */
+
+#define H_K1	0x9e3779b97f4a7c15ULL
+#define H_K2	0xc2b2ae3d27d4eb4fULL
+#define ONES	0x0101010101010101ULL
+
+static inline uint64_t
+hash_fmix(uint64_t h)
+{
+	/* MurmurHash3's finaliser: every input bit reaches every output bit. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static inline unsigned char
+lower_ascii(unsigned char c)
+{
+	return (unsigned char)(c + (((unsigned)c - 'A' < 26u) << 5));
+}
+
+/* Little-endian words whatever the host: the masks below count on it. */
+static inline uint64_t
+load_le64(const unsigned char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return le64toh(w);
+}
+
+static inline void
+store_le64(unsigned char *p, uint64_t w)
+{
+	w = htole64(w);
+	memcpy(p, &w, sizeof(w));
+}
+
+/*
+ * Lower-case the ASCII letters among 8 bytes.  Only ASCII folds:
+ * catalogue names are ASCII (IDNs in their xn-- form), and a byte >= 0x80
+ * must never become a letter.
+ */
+static inline uint64_t
+swar_lower(uint64_t w)
+{
+	uint64_t b = w & ~(0x80 * ONES), up;
+
+	/* Bit 7 of a byte: b >= 'A', and not b > 'Z', and w < 0x80. */
+	up = (b + 0x3f * ONES) & ~(b + 0x25 * ONES) & ~w & (0x80 * ONES);
+	return w | up >> 2;
+}
+
+/* Bit 7 set in exactly the bytes of w that are '.'. */
+static inline uint64_t
+swar_dots(uint64_t w)
+{
+	uint64_t x = w ^ ('.' * ONES), t;
+
+	t = (x & (0x7f * ONES)) + 0x7f * ONES;
+	return ~(t | x | 0x7f * ONES);
+}
+
+/* The top n bytes of a word (the last n bytes of the text in it). */
+static inline uint64_t
+top_bytes(uint64_t w, size_t n)
+{
+	return n == 0 ? 0 : w & ~0ULL << (64 - 8 * n);
+}
+
+static inline uint64_t
+hash_chain(uint64_t c, uint64_t w)
+{
+	c = (c ^ w) * H_K1;
+	return c ^ c >> 29;
+}
+
+static inline uint64_t
+hash_final(uint64_t c, uint64_t partial, size_t len)
+{
+	return hash_fmix(c ^ partial * H_K2 ^ len);
+}
+
+/*
+ * Copy name (len 1..255 bytes, any content) right-aligned to
+ * buf[NAME_END], lower-cased, and put in h[] and slen[] the hash and
+ * length of each label suffix, shortest first, at most maxlabels of them.
+ *
+ * Words are taken from the end of the name, so every suffix shares them
+ * with the name: the hash of a suffix of L bytes is a chain over its
+ * L / 8 last whole words and then its L % 8 remaining bytes and L.  A
+ * domain hashed alone gives the same value as the same bytes at the end
+ * of a longer name.  Returns the number of suffixes.
+ */
+static inline size_t
+hash_suffixes(const unsigned char *name, size_t len, unsigned char *buf,
+    uint64_t *h, uint8_t *slen, size_t maxlabels)
+{
+	unsigned char *end = buf + NAME_END, *p;
+	size_t nw = (len + 7) / 8, rest = len % 8, kw, n = 0, l;
+	uint64_t c = H_K2, w = 0, dots;
+	int bit;
+
+	/* Zero the word the name starts in, then copy the name over it. */
+	store_le64(end - 8 * nw, 0);
+	memcpy(end - len, name, len);
+	for (kw = 0; kw < nw; kw++) {
+		p = end - 8 * (kw + 1);
+		w = swar_lower(load_le64(p));
+		store_le64(p, w);
+		dots = swar_dots(w);
+		if (kw == nw - 1 && rest != 0)
+			dots = top_bytes(dots, rest);
+		/* The dot nearest the end first: shortest suffix first. */
+		while (dots != 0) {
+			bit = 63 - __builtin_clzll(dots);
+			l = 8 * kw + 7 - (size_t)(bit >> 3);
+			dots &= ~(0xffULL << (bit & ~7));
+			if (l == 0)
+				continue;	/* after a final dot: empty */
+			h[n] = hash_final(c, top_bytes(w, l - 8 * kw), l);
+			slen[n++] = (uint8_t)l;
+			if (n == maxlabels)
+				return n;
+		}
+		if (kw == nw - 1 && rest != 0)
+			break;
+		c = hash_chain(c, w);
+	}
+	/* The whole name. */
+	h[n] = hash_final(c, rest ? top_bytes(w, rest) : 0, len);
+	slen[n++] = (uint8_t)len;
+	return n;
+}
+
+/* Hash of one whole name; buf is scratch of NAME_END bytes. */
+static uint64_t
+hash_name(const unsigned char *name, size_t len, unsigned char *buf,
+    size_t *ret_labels)
+{
+	uint64_t h[LOOKUP_LABELS];
+	uint8_t slen[LOOKUP_LABELS];
+	size_t n;
+
+	n = hash_suffixes(name, len, buf, h, slen, LOOKUP_LABELS);
+	*ret_labels = n;
+	return h[n - 1];
+}
+
+/*
+ * The filter and the buckets.
+ */
+
+static inline const uint64_t *
+filter_block(const struct catalog *cat, uint64_t h)
+{
+	/* Range reduction by multiplication: any number of blocks. */
+	return cat->filter + (FILTER_BLOCK / 8) *
+	    (((uint64_t)(uint32_t)h * cat->nblocks) >> 32);
+}
+
+/* FILTER_K bit positions in a 512-bit block, 9 bits each. */
+static inline uint64_t
+filter_bits(uint64_t h)
+{
+	return h * H_K2;
+}
+
+static inline int
+filter_test(const struct catalog *cat, uint64_t h)
+{
+	const uint64_t *blk = filter_block(cat, h);
+	uint64_t x = filter_bits(h), ok = 1;
+	unsigned pos;
+	int i;
+
+	for (i = 0; i < FILTER_K; i++) {
+		pos = (unsigned)(x >> (10 + 9 * i)) & 511;
+		ok &= blk[pos >> 6] >> (pos & 63);
+	}
+	return (int)(ok & 1);
+}
+
+static void
+filter_add(struct catalog *cat, uint64_t h)
+{
+	uint64_t *blk = (uint64_t *)(uintptr_t)filter_block(cat, h);
+	uint64_t x = filter_bits(h);
+	unsigned pos;
+	int i;
+
+	for (i = 0; i < FILTER_K; i++) {
+		pos = (unsigned)(x >> (10 + 9 * i)) & 511;
+		blk[pos >> 6] |= 1ULL << (pos & 63);
+	}
+}
+
+static inline size_t
+bucket_of(const struct catalog *cat, uint64_t h)
+{
+	return (size_t)(((h >> 32) * cat->nbuckets) >> 32);
+}
+
+/* A fingerprint from bits that chose neither bucket nor filter block. */
+static inline uint8_t
+fingerprint(uint64_t h)
+{
+	return (uint8_t)(h >> 24);
+}
+
+static inline size_t
+entry_size(const unsigned char *e)
+{
+	return ENTRY_HDR + (e[1] <= INLINE_MAX ? e[1] : 4);
+}
+
+static inline const unsigned char *
+entry_name(const struct catalog *cat, const unsigned char *e)
+{
+	uint32_t off;
+
+	if (e[1] <= INLINE_MAX)
+		return e + ENTRY_HDR;
+	memcpy(&off, e + ENTRY_HDR, sizeof(off));
+	return cat->longpool + le32toh(off);
+}
+
+static inline uint16_t
+entry_platform(const unsigned char *e)
+{
+	return (uint16_t)(e[2] | e[3] << 8);
+}
+
+/* The entry for name (len bytes, lower case) with hash h, or NULL. */
+static const unsigned char *
+bucket_find(const struct catalog *cat, uint64_t h, const unsigned char *name,
+    size_t len)
+{
+	const unsigned char *bk, *e, *stop;
+	size_t b = bucket_of(cat, h), n;
+	uint8_t fp = fingerprint(h);
+
+	for (n = 0; n < cat->nbuckets; n++) {
+		bk = cat->buckets + b * BUCKET_SIZE;
+		stop = bk + BUCKET_HDR + bk[1];
+		for (e = bk + BUCKET_HDR; e < stop; e += entry_size(e))
+			if (e[0] == fp && e[1] == len &&
+			    memcmp(entry_name(cat, e), name, len) == 0)
+				return e;
+		if (!(bk[0] & B_OVERFLOW))
+			break;
+		if (++b == cat->nbuckets)
+			b = 0;
+	}
+	return NULL;
+}
+
+/*
  * Lookup.
  */
+
+/*
+ * A lookup in three stages, so that memory accesses overlap rather than
+ * follow one another: hash the name's suffixes and prefetch their filter
+ * blocks; test the filter and prefetch the buckets of the suffixes it
+ * lets through; read the buckets.  catalog_lookup_many() runs each stage
+ * over several names before the next.
+ */
+static inline void
+lookup_hash(const struct catalog *cat, const char *name, size_t len,
+    struct probe *pr)
+{
+	size_t i, k;
+
+	pr->n = 0;
+	if (cat == NULL || name == NULL || len == 0 || len > LOOKUP_MAX ||
+	    cat->ndomains == 0)
+		return;
+	if (name[len - 1] == '.')
+		len--;
+	if (len == 0)
+		return;
+	/*
+	 * No domain has more labels than maxlabels, so labels further left
+	 * are never hashed; suffixes shorter than minlabels are dropped.
+	 */
+	k = hash_suffixes((const unsigned char *)name, len, pr->buf, pr->h,
+	    pr->len, cat->maxlabels);
+	for (i = cat->minlabels - 1; i < k; i++) {
+		__builtin_prefetch(filter_block(cat, pr->h[i]));
+		pr->h[pr->n] = pr->h[i];
+		pr->len[pr->n++] = pr->len[i];
+	}
+}
+
+static inline void
+lookup_filter(const struct catalog *cat, struct probe *pr)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < pr->n; i++) {
+		if (!filter_test(cat, pr->h[i]))
+			continue;
+		__builtin_prefetch(cat->buckets + bucket_of(cat, pr->h[i]) *
+		    BUCKET_SIZE);
+		pr->h[n] = pr->h[i];
+		pr->len[n++] = pr->len[i];
+	}
+	pr->n = n;
+}
+
+/* The longest suffix in the table wins. */
+static inline const struct platform *
+lookup_finish(const struct catalog *cat, const struct probe *pr)
+{
+	const unsigned char *e;
+	size_t i;
+
+	for (i = pr->n; i-- > 0;) {
+		e = bucket_find(cat, pr->h[i], pr->buf + NAME_END - pr->len[i],
+		    pr->len[i]);
+		if (e != NULL)
+			return &cat->platforms[entry_platform(e)];
+	}
+	return NULL;
+}
 
 const struct platform *
 catalog_lookup(const struct catalog *cat, const char *name, size_t len)
 {
-	unsigned char buf[LOOKUP_MAX];
-	struct cand cand[LOOKUP_LABELS];
-	const struct slot *slots;
-	size_t k, i, idx, mask;
+	struct probe pr;
 
-	if (cat == NULL || name == NULL || len == 0 || len > LOOKUP_MAX ||
-	    cat->ndomains == 0)
-		return NULL;
-	if (name[len - 1] == '.')
-		len--;
-	if (len == 0)
-		return NULL;
+	lookup_hash(cat, name, len, &pr);
+	lookup_filter(cat, &pr);
+	return lookup_finish(cat, &pr);
+}
+
+size_t
+catalog_lookup_many(const struct catalog *cat, size_t n,
+    const char *const *names, const size_t *lens, const struct platform **ret)
+{
+	struct probe pr[LOOKUP_BATCH];
+	size_t i, j, m, hits = 0;
 
 	/*
-	 * No entry has more labels than maxlabels, so a name's leftmost
-	 * labels beyond that are never hashed.
+	 * Start a few names before finishing any, so that their memory
+	 * accesses overlap instead of following one another.
 	 */
-	k = hash_suffixes((const unsigned char *)name, len, buf, cand,
-	    cat->maxlabels);
-	slots = cat->slots;
-	mask = cat->mask;
-	/* Issue every cache miss before waiting on the first. */
-	for (i = 0; i < k; i++)
-		__builtin_prefetch(&slots[cand[i].h & mask]);
-
-	/* Longest suffix first: the first hit is the answer. */
-	for (i = k; i-- > 0 && i + 1 >= cat->minlabels;) {
-		uint32_t fp = (uint32_t)(cand[i].h >> 32);
-
-		for (idx = cand[i].h & mask; slots[idx].ref != 0;
-		    idx = (idx + 1) & mask) {
-			const unsigned char *rec;
-
-			if (slots[idx].fp != fp)
-				continue;
-			rec = cat->pool + slots[idx].ref;
-			if (rec[0] == cand[i].len &&
-			    memcmp(rec + REC_HDR, buf + cand[i].off,
-			    cand[i].len) == 0)
-				return &cat->platforms[rec[1] | rec[2] << 8];
+	for (i = 0; i < n; i += m) {
+		m = n - i < LOOKUP_BATCH ? n - i : LOOKUP_BATCH;
+		for (j = 0; j < m; j++)
+			lookup_hash(cat, names[i + j], lens[i + j], &pr[j]);
+		for (j = 0; j < m; j++)
+			lookup_filter(cat, &pr[j]);
+		for (j = 0; j < m; j++) {
+			ret[i + j] = lookup_finish(cat, &pr[j]);
+			hits += ret[i + j] != NULL;
 		}
 	}
-	return NULL;
+	return hits;
 }
 
 static int
@@ -593,15 +880,17 @@ catalog_foreach_domain(const struct catalog *cat,
     void (*fn)(const struct platform *, const char *, size_t, void *),
     void *arg)
 {
-	size_t off;
+	const unsigned char *bk, *e, *stop;
+	size_t b;
 
 	if (cat == NULL)
 		return;
-	for (off = 1; off < cat->poolsize; off += REC_HDR + cat->pool[off]) {
-		const unsigned char *rec = cat->pool + off;
-
-		fn(&cat->platforms[rec[1] | rec[2] << 8],
-		    (const char *)rec + REC_HDR, rec[0], arg);
+	for (b = 0; b < cat->nbuckets; b++) {
+		bk = cat->buckets + b * BUCKET_SIZE;
+		stop = bk + BUCKET_HDR + bk[1];
+		for (e = bk + BUCKET_HDR; e < stop; e += entry_size(e))
+			fn(&cat->platforms[entry_platform(e)],
+			    (const char *)entry_name(cat, e), e[1], arg);
 	}
 }
 
@@ -612,8 +901,7 @@ catalog_memsize(const struct catalog *cat)
 
 	if (cat == NULL)
 		return 0;
-	n = sizeof(*cat) + (cat->poolmap ? cat->poolmap : cat->poolsize) +
-	    cat->slotmap +
+	n = sizeof(*cat) + cat->bucketmap + cat->filtermap + cat->longsize +
 	    (cat->nranges[0] + cat->nranges[1]) * sizeof(struct range) +
 	    cat->nplatforms * (sizeof(struct platform) + sizeof(uint16_t));
 	for (i = 0; i < cat->nplatforms; i++) {
@@ -641,11 +929,9 @@ catalog_free(struct catalog *cat)
 	}
 	free(cat->platforms);
 	free(cat->byid);
-	if (cat->poolmap > 0)
-		table_free(cat->pool, cat->poolmap);
-	else
-		free(cat->pool);
-	table_free(cat->slots, cat->slotmap);
+	table_free(cat->buckets, cat->bucketmap);
+	table_free(cat->filter, cat->filtermap);
+	free(cat->longpool);
 	free(cat->ranges[0]);
 	free(cat->ranges[1]);
 	free(cat);
@@ -804,6 +1090,7 @@ add_domain(struct loader *ld, char *d, size_t len)
 {
 	struct catalog *cat = ld->cat;
 	struct platform *p = cur_platform(ld);
+	struct pmeta *m = &ld->meta[ld->cur];
 	const char *why;
 	unsigned char *rec;
 	size_t n = len;
@@ -813,7 +1100,7 @@ add_domain(struct loader *ld, char *d, size_t len)
 		return;
 	}
 	if (cat->ndomains >= CATALOG_MAX_DOMAINS ||
-	    cat->poolsize + REC_HDR + n > CATALOG_MAX_POOL) {
+	    ld->poolsize + REC_HDR + n > CATALOG_MAX_POOL) {
 		if (!ld->toomany)
 			ld_kerr(ld, "domains", d, n, "too many domains "
 			    "(at most %d, %u MiB of names)",
@@ -821,23 +1108,23 @@ add_domain(struct loader *ld, char *d, size_t len)
 		ld->toomany = 1;
 		return;
 	}
-	if (grow(&cat->pool, &ld->poolcap, cat->poolsize + REC_HDR + n, 1) ||
-	    grow(&ld->doff, &ld->doffcap, cat->ndomains + 1,
-	    sizeof(*ld->doff)) ||
+	if (grow(&ld->pool, &ld->poolcap, ld->poolsize + REC_HDR + n, 1) ||
 	    grow(&ld->dloc, &ld->dloccap, cat->ndomains + 1,
 	    sizeof(*ld->dloc))) {
 		errs_nomem(&ld->errs);
 		return;
 	}
-	rec = cat->pool + cat->poolsize;
+	if (p->ndomains == 0) {
+		m->first_off = ld->poolsize;
+		m->first_ord = cat->ndomains;
+	}
+	rec = ld->pool + ld->poolsize;
 	rec[0] = (unsigned char)n;
 	rec[1] = (unsigned char)(ld->cur & 0xff);
 	rec[2] = (unsigned char)(ld->cur >> 8);
 	memcpy(rec + REC_HDR, d, n);
-	ld->doff[cat->ndomains] = (uint32_t)cat->poolsize;
-	ld->dloc[cat->ndomains].line = ld->lineno;
-	ld->dloc[cat->ndomains].file = ld->file;
-	cat->poolsize += REC_HDR + n;
+	ld->dloc[cat->ndomains] = loc_pack(ld->file, ld->lineno);
+	ld->poolsize += REC_HDR + n;
 	cat->ndomains++;
 	p->ndomains++;
 }
@@ -1265,85 +1552,146 @@ load_file(struct loader *ld, const char *path)
  * Building the lookup structures.
  */
 
-/* The domain ordinal of a pool record, for messages: binary search. */
-static size_t
-domain_ordinal(const struct loader *ld, uint32_t ref)
-{
-	size_t lo = 0, hi = ld->cat->ndomains, mid;
+#define LOC_LINE_BITS	22
 
-	while (hi - lo > 1) {
-		mid = lo + (hi - lo) / 2;
-		if (ld->doff[mid] <= ref)
-			lo = mid;
-		else
-			hi = mid;
+static uint32_t
+loc_pack(uint16_t file, unsigned line)
+{
+	return (uint32_t)file << LOC_LINE_BITS | line;
+}
+
+static uint16_t
+loc_file(uint32_t loc)
+{
+	return (uint16_t)(loc >> LOC_LINE_BITS);
+}
+
+static unsigned
+loc_line(uint32_t loc)
+{
+	return loc & ((1u << LOC_LINE_BITS) - 1);
+}
+
+/*
+ * Where a name of platform plat was first written.  A platform's domains
+ * were read one after another, so only its own stretch of the pool is
+ * scanned; this runs for duplicates only.
+ */
+static uint32_t
+first_written(const struct loader *ld, uint16_t plat,
+    const unsigned char *name, size_t len)
+{
+	const struct pmeta *m = &ld->meta[plat];
+	const unsigned char *rec;
+	size_t off = m->first_off, ord = m->first_ord;
+
+	for (; off < ld->poolsize; off += REC_HDR + rec[0], ord++) {
+		rec = ld->pool + off;
+		if ((rec[1] | rec[2] << 8) != plat)
+			break;
+		if (rec[0] == len && memcmp(rec + REC_HDR, name, len) == 0)
+			return ld->dloc[ord];
 	}
-	return lo;
+	return 0;
+}
+
+static void
+dup_error(struct loader *ld, size_t ord, const unsigned char *rec,
+    const unsigned char *e)
+{
+	struct catalog *cat = ld->cat;
+	uint16_t plat = (uint16_t)(rec[1] | rec[2] << 8);
+	uint16_t other = entry_platform(e);
+	uint32_t at = ld->dloc[ord], first;
+
+	if (ld->errs.n >= CATALOG_MAX_ERRORS) {
+		ld->errs.n++;	/* counted, not shown: skip the scan */
+		return;
+	}
+	first = first_written(ld, other, rec + REC_HDR, rec[0]);
+	if (plat == other)
+		errs_add(&ld->errs, "%s:%u: [platform %s] domains = %.*s: "
+		    "listed twice, first at %s:%u", ld_path(ld, loc_file(at)),
+		    loc_line(at), cat->platforms[plat].id, (int)rec[0],
+		    rec + REC_HDR, ld_path(ld, loc_file(first)),
+		    loc_line(first));
+	else
+		errs_add(&ld->errs, "%s:%u: [platform %s] domains = %.*s: "
+		    "already in [platform %s] at %s:%u",
+		    ld_path(ld, loc_file(at)), loc_line(at),
+		    cat->platforms[plat].id, (int)rec[0], rec + REC_HDR,
+		    cat->platforms[other].id, ld_path(ld, loc_file(first)),
+		    loc_line(first));
 }
 
 static void
 build_table(struct loader *ld)
 {
 	struct catalog *cat = ld->cat;
-	unsigned char scratch[DOMAIN_MAX + 1];
-	struct cand cand[LOOKUP_LABELS];
-	size_t nslots = 16, o, k, idx, labels, i;
-	uint32_t off;
+	unsigned char scratch[NAME_END], *bk, *e;
+	const unsigned char *rec, *name, *dup;
+	size_t off, ord, need = 0, longbytes = 0, len, esz, b, n, labels;
+	uint32_t loff;
+	uint64_t h;
 
-	/* Load factor at most 1/2: short probe runs, misses end fast. */
-	while (nslots < 2 * cat->ndomains)
-		nslots *= 2;
-	if ((cat->slots = table_alloc(nslots * sizeof(*cat->slots),
-	    &cat->slotmap)) == NULL) {
+	/* Room for every entry, buckets FILL_PERCENT full on average. */
+	for (off = 0; off < ld->poolsize; off += REC_HDR + len) {
+		len = ld->pool[off];
+		need += ENTRY_HDR + (len <= INLINE_MAX ? len : 4);
+		if (len > INLINE_MAX)
+			longbytes += len;
+	}
+	cat->nbuckets = need * 100 / (BUCKET_ROOM * FILL_PERCENT) + 1;
+	cat->nblocks = (cat->ndomains * FILTER_BITS + FILTER_BLOCK * 8 - 1) /
+	    (FILTER_BLOCK * 8) + 1;
+	if ((cat->buckets = table_alloc(cat->nbuckets * BUCKET_SIZE,
+	    &cat->bucketmap)) == NULL ||
+	    (cat->filter = table_alloc(cat->nblocks * FILTER_BLOCK,
+	    &cat->filtermap)) == NULL ||
+	    (longbytes > 0 && (cat->longpool = malloc(longbytes)) == NULL)) {
 		errs_nomem(&ld->errs);
 		return;
 	}
-	cat->mask = nslots - 1;
 	cat->minlabels = LOOKUP_LABELS;
-	cat->maxlabels = 0;
-	for (o = 0; o < cat->ndomains; o++) {
-		const unsigned char *rec, *name;
-		uint32_t fp;
-
-		off = ld->doff[o];
-		rec = cat->pool + off;
+	cat->maxlabels = 1;
+	for (off = 0, ord = 0; off < ld->poolsize; off += REC_HDR + len,
+	    ord++) {
+		rec = ld->pool + off;
+		len = rec[0];
 		name = rec + REC_HDR;
-		k = hash_suffixes(name, rec[0], scratch, cand, LOOKUP_LABELS);
-		labels = k;
-		fp = (uint32_t)(cand[k - 1].h >> 32);
-		for (idx = cand[k - 1].h & cat->mask; cat->slots[idx].ref != 0;
-		    idx = (idx + 1) & cat->mask) {
-			const unsigned char *orec;
-			const struct srcloc *at, *first;
-			size_t other;
-
-			orec = cat->pool + cat->slots[idx].ref;
-			if (cat->slots[idx].fp != fp || orec[0] != rec[0] ||
-			    memcmp(orec + REC_HDR, name, rec[0]) != 0)
-				continue;
-			other = domain_ordinal(ld, cat->slots[idx].ref);
-			at = &ld->dloc[o];
-			first = &ld->dloc[other];
-			i = rec[1] | rec[2] << 8;
-			if (orec[1] == rec[1] && orec[2] == rec[2])
-				errs_add(&ld->errs, "%s:%u: [platform %s] "
-				    "domains = %.*s: listed twice, first at "
-				    "%s:%u", ld_path(ld, at->file), at->line,
-				    cat->platforms[i].id, (int)rec[0], name,
-				    ld_path(ld, first->file), first->line);
-			else
-				errs_add(&ld->errs, "%s:%u: [platform %s] "
-				    "domains = %.*s: already in [platform %s] "
-				    "at %s:%u", ld_path(ld, at->file), at->line,
-				    cat->platforms[i].id, (int)rec[0], name,
-				    cat->platforms[orec[1] | orec[2] << 8].id,
-				    ld_path(ld, first->file), first->line);
-			break;
-		}
-		if (cat->slots[idx].ref != 0)
+		h = hash_name(name, len, scratch, &labels);
+		if ((dup = bucket_find(cat, h, name, len)) != NULL) {
+			dup_error(ld, ord, rec, dup);
 			continue;
-		cat->slots[idx].fp = fp;
-		cat->slots[idx].ref = off;
+		}
+		/* The first bucket with room; those passed over overflow. */
+		esz = ENTRY_HDR + (len <= INLINE_MAX ? len : 4);
+		b = bucket_of(cat, h);
+		for (n = 0; n < cat->nbuckets; n++) {
+			bk = cat->buckets + b * BUCKET_SIZE;
+			if (bk[1] + esz <= BUCKET_ROOM)
+				break;
+			bk[0] |= B_OVERFLOW;
+			if (++b == cat->nbuckets)
+				b = 0;
+		}
+		/* Cannot run out: there is room for all at FILL_PERCENT. */
+		bk = cat->buckets + b * BUCKET_SIZE;
+		e = bk + BUCKET_HDR + bk[1];
+		e[0] = fingerprint(h);
+		e[1] = (unsigned char)len;
+		e[2] = rec[1];
+		e[3] = rec[2];
+		if (len <= INLINE_MAX)
+			memcpy(e + ENTRY_HDR, name, len);
+		else {
+			memcpy(cat->longpool + cat->longsize, name, len);
+			loff = htole32((uint32_t)cat->longsize);
+			memcpy(e + ENTRY_HDR, &loff, sizeof(loff));
+			cat->longsize += len;
+		}
+		bk[1] = (unsigned char)(bk[1] + esz);
+		filter_add(cat, h);
 		if (labels < cat->minlabels)
 			cat->minlabels = labels;
 		if (labels > cat->maxlabels)
@@ -1478,7 +1826,7 @@ load_finish(struct loader *ld, char **cause)
 	for (i = 0; i < ld->npaths; i++)
 		free(ld->paths[i]);
 	free(ld->paths);
-	free(ld->doff);
+	free(ld->pool);
 	free(ld->dloc);
 	free(ld->meta);
 	free(ld->cidrs);
@@ -1488,16 +1836,6 @@ load_finish(struct loader *ld, char **cause)
 		return NULL;
 	}
 	free(ld->errs.buf);
-	/*
-	 * Move the pool, grown by doubling, into its final table: exact
-	 * size, huge pages.  If that fails the grown one serves as well.
-	 */
-	if ((p = table_alloc(cat->poolsize, &cat->poolmap)) != NULL) {
-		memcpy(p, cat->pool, cat->poolsize);
-		free(cat->pool);
-		cat->pool = p;
-	} else
-		cat->poolmap = 0;
 	if (cat->nplatforms > 0 && (p = reallocarray(cat->platforms,
 	    cat->nplatforms, sizeof(*cat->platforms))) != NULL)
 		cat->platforms = p;
@@ -1513,13 +1851,6 @@ loader_init(struct loader *ld)
 	ld->cur = -1;
 	if ((ld->cat = calloc(1, sizeof(*ld->cat))) == NULL)
 		return -1;
-	/* Offset 0 is never a record, so a slot's ref 0 means empty. */
-	if (grow(&ld->cat->pool, &ld->poolcap, 1, 1)) {
-		free(ld->cat);
-		return -1;
-	}
-	ld->cat->pool[0] = 0;
-	ld->cat->poolsize = 1;
 	return 0;
 }
 

@@ -130,8 +130,9 @@ parse_host(const uint8_t *p, size_t n, struct http_request *ret)
 		 * digits, ':' and '.' (an embedded IPv4) only. */
 		for (i = 1; i < n && p[i] != ']'; i++) {
 			c = p[i];
-			if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-			    (c >= 'A' && c <= 'F') || c == ':' || c == '.'))
+			if (!((c >= '0' && c <= '9') ||
+			    (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
+			    c == ':' || c == '.'))
 				return -1;
 		}
 		if (i == n || i == 1)

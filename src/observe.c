@@ -113,8 +113,16 @@ emit(struct observer *o, struct observation *ob)
 {
 	if (ob->platform == NULL)
 		ob->platform = classify(o, ob->name, ob->name_len);
+	ob->category = ob->platform ? ob->platform->category : "";
 	if (ob->platform != NULL && ob->platform->cat == CAT_CIRCUMVENTION)
 		ob->reason = ob->platform->reason;
+	/* DoT and DoQ are told by their port: the name may be anything. */
+	if (ob->sport == OBSERVE_DOT_PORT &&
+	    (ob->proto == OBS_TLS || ob->proto == OBS_QUIC)) {
+		ob->reason = ob->proto == OBS_TLS ? CIRC_DOT : CIRC_DOQ;
+		if (ob->platform == NULL || ob->platform->cat != CAT_CIRCUMVENTION)
+			ob->category = "circumvention";
+	}
 	o->cb(ob, o->arg);
 }
 
@@ -244,11 +252,13 @@ emit_hello(struct observer *o, enum obs_proto proto, const struct pkt *p,
 		o->stats.quic_hellos++;
 	else
 		o->stats.tls_hellos++;
-	if (!o->hello.has_sni)
+	/* A hello without a name tells nothing, except on the DoT/DoQ
+	 * port, where the port is the finding. */
+	if (!o->hello.has_sni && p->dport != OBSERVE_DOT_PORT)
 		return;
 	obs_init(&ob, proto, p, true, now_us);
-	ob.name = o->hello.sni;
-	ob.name_len = o->hello.sni_len;
+	ob.name = o->hello.has_sni ? o->hello.sni : "";
+	ob.name_len = o->hello.has_sni ? o->hello.sni_len : 0;
 	ob.hello = &o->hello;
 	ob.ech = o->hello.has_ech;
 	emit(o, &ob);

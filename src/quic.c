@@ -27,6 +27,12 @@
  * server another.  A new version (after Version Negotiation) starts a new
  * connection, and a new stream.
  *
+ * Google QUIC.  T050/T051 protect their Initials as the IETF drafts do,
+ * with their own salts, but number the frames gQUIC's way (CRYPTO is
+ * 0x08); Q050 does the same around a CHLO, Google's own hello; Q024 to
+ * Q046 send the CHLO in clear on stream 1.  Their server name is read
+ * from the CHLO's SNI tag.
+ *
  * Pure: constant tables only, no allocation, no clock, no logging.
  */
 #include <stdbool.h>
@@ -171,6 +177,9 @@ struct quic_hdr {
 	size_t		 pkt_len;	/* bytes of the datagram it spans */
 };
 
+static const struct quic_version *gquic_clear_version(const uint8_t *,
+		    size_t, uint32_t);
+
 static inline uint32_t
 get32(const uint8_t *p)
 {
@@ -252,8 +261,8 @@ expand_label(const uint8_t *secret, const char *label, uint8_t *out,
 	memcpy(info + 9, label, llen);
 	info[9 + llen] = 0;
 	hmac_sha256_set_key(&h, QUIC_SECRET_LEN, secret);
-	hkdf_expand(&h, sha256_mac_update, sha256_mac_digest, SHA256_DIGEST_SIZE,
-	    10 + llen, info, out_len, out);
+	hkdf_expand(&h, sha256_mac_update, sha256_mac_digest,
+	    SHA256_DIGEST_SIZE, 10 + llen, info, out_len, out);
 }
 
 int
@@ -265,14 +274,15 @@ quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
 	uint8_t initial[QUIC_SECRET_LEN], client[QUIC_SECRET_LEN];
 	struct quic_keys k;
 
-	if ((v = version_lookup(version)) == NULL || dcid_len > QUIC_CID_MAX)
+	if ((v = version_lookup(version)) == NULL || v->salt == NULL ||
+	    dcid_len > QUIC_CID_MAX)
 		return -1;
 	/* RFC 9001 5.2: initial_secret = HKDF-Extract(initial_salt,
 	 * client_dst_connection_id); client_initial_secret =
 	 * HKDF-Expand-Label(initial_secret, "client in", "", 32). */
 	hmac_sha256_set_key(&h, sizeof(salt_v1), v->salt);
-	hkdf_extract(&h, sha256_mac_update, sha256_mac_digest, SHA256_DIGEST_SIZE,
-	    dcid_len, dcid, initial);
+	hkdf_extract(&h, sha256_mac_update, sha256_mac_digest,
+	    SHA256_DIGEST_SIZE, dcid_len, dcid, initial);
 	expand_label(initial, "client in", client, sizeof(client));
 	memset(&k, 0, sizeof(k));
 	k.version = version;
@@ -322,7 +332,8 @@ quic_header(const uint8_t *buf, size_t len, struct quic_hdr *h)
 		h->pkt_len = len;
 		return QUIC_SKIPPED;
 	}
-	if ((h->ver = version_lookup(h->version)) == NULL)
+	if ((h->ver = version_lookup(h->version)) == NULL ||
+	    h->ver->kind == QK_GCLEAR)
 		return QUIC_UNSUPPORTED_VERSION;
 	/*
 	 * RFC 9000 17.2: the Fixed Bit is not checked, as RFC 9287 lets a
@@ -374,6 +385,9 @@ quic_initial_start(const uint8_t *buf, size_t len)
 {
 	struct quic_hdr h;
 
+	/* Google QUIC pads its CHLO to fill the packet. */
+	if (gquic_clear_version(buf, len, 0) != NULL)
+		return true;
 	/* RFC 9000 14.1: a server drops a client Initial in a datagram
 	 * shorter than 1200 bytes; so do we. */
 	if (len < QUIC_MIN_DATAGRAM)
@@ -603,6 +617,261 @@ quic_frames(struct quic_flow *f, const uint8_t *p, size_t rem)
 	return QUIC_NEED_MORE;
 }
 
+/*
+ * The frames of an opened Google T05x/Q050 Initial, in gQUIC's own
+ * numbering (PADDING 0x00, PING 0x07, CRYPTO 0x08 with varint Offset
+ * and Length).  The CRYPTO frames come first; at any other frame (ACK
+ * and the rest differ between gQUIC versions) the walk stops.
+ */
+static enum quic_result
+gquic_frames(struct quic_flow *f, const uint8_t *p, size_t rem)
+{
+	enum quic_result r;
+	uint64_t off, len;
+
+	while (rem > 0) {
+		switch (p[0]) {
+		case 0x00:	/* PADDING */
+		case 0x07:	/* PING */
+			p++;
+			rem--;
+			break;
+		case 0x08:	/* CRYPTO */
+			p++;
+			rem--;
+			if (!get_varint(&p, &rem, &off) ||
+			    !get_varint(&p, &rem, &len) || len > rem)
+				return QUIC_MALFORMED;
+			if ((r = crypto_store(f, off, p, len)) !=
+			    QUIC_NEED_MORE)
+				return r;
+			p += len;
+			rem -= len;
+			break;
+		default:
+			return QUIC_NEED_MORE;
+		}
+	}
+	return QUIC_NEED_MORE;
+}
+
+static inline uint32_t
+le32(const uint8_t *p)
+{
+	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[1] << 8 | p[0];
+}
+
+/*
+ * Google's CHLO (QUIC Crypto, "Handshake message format"): tag "CHLO",
+ * uint16 number of entries, 2 bytes of padding, then per entry a tag and
+ * the uint32 end offset of its value (little-endian, offsets not
+ * decreasing), then the values.  The server name is tag "SNI\0"; it must
+ * be a DNS host name (the rules tls.c applies to SNI).
+ */
+static enum quic_result
+chlo_parse(const uint8_t *buf, size_t have, size_t max,
+    struct tls_hello *ret)
+{
+	size_t n, i, idx, end, prev = 0, sni = 0, sni_len = 0;
+	uint32_t tag, last = 0;
+	bool has_sni = false;
+	uint8_t c;
+
+	if (have < 8)
+		return QUIC_NEED_MORE;
+	if (memcmp(buf, "CHLO", 4) != 0)
+		return QUIC_MALFORMED;
+	n = (size_t)buf[5] << 8 | buf[4];
+	idx = 8 + 8 * n;
+	/* Chromium's kMaxEntries is 128. */
+	if (n > 128)
+		return QUIC_MALFORMED;
+	if (idx > max)
+		return QUIC_TOO_BIG;
+	if (have < idx)
+		return QUIC_NEED_MORE;
+	for (i = 0; i < n; i++) {
+		/* Tags ascend (Chromium refuses them out of order), so a
+		 * tag appears once. */
+		tag = le32(buf + 8 + 8 * i);
+		end = le32(buf + 8 + 8 * i + 4);
+		if ((i > 0 && tag <= last) || end < prev)
+			return QUIC_MALFORMED;
+		if (end > max)
+			return QUIC_TOO_BIG;
+		last = tag;
+		if (memcmp(buf + 8 + 8 * i, "SNI", 4) == 0) {
+			has_sni = true;
+			sni = idx + prev;
+			sni_len = end - prev;
+		}
+		prev = end;
+	}
+	if (idx + prev > max)
+		return QUIC_TOO_BIG;
+	if (have < idx + prev)
+		return QUIC_NEED_MORE;
+	memset(ret, 0, sizeof(*ret));
+	if (!has_sni)
+		return QUIC_OK;
+	if (sni_len == 0 || sni_len > TLS_SNI_MAX)
+		return QUIC_MALFORMED;
+	for (i = 0; i < sni_len; i++) {
+		c = buf[sni + i];
+		if (c >= 'A' && c <= 'Z')
+			c = (uint8_t)(c - 'A' + 'a');
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_'))
+			return QUIC_MALFORMED;
+		ret->sni[i] = (char)c;
+	}
+	ret->sni[sni_len] = '\0';
+	ret->sni_len = sni_len;
+	ret->has_sni = true;
+	return QUIC_OK;
+}
+
+/*
+ * Data [off, off + len) of gQUIC's crypto stream (stream 1).  A client
+ * sends a CHLO, and after the server's REJ a full CHLO further on the
+ * stream (a capture may lack the first); each is padded to fill its
+ * packet.  So a frame that holds a whole CHLO is read on its own (and
+ * kept at offset 0 of our buffer); other data is reassembled from
+ * offset 0.
+ */
+static enum quic_result
+gquic_stream(struct quic_flow *f, const struct quic_version *v,
+    uint64_t off, const uint8_t *data, uint64_t len, struct tls_hello *ret,
+    uint32_t *ret_version)
+{
+	struct tls_hello hello;
+
+	if (f->version != v->version) {
+		f->version = v->version;
+		f->nranges = 0;
+	}
+	if (len >= 4 && memcmp(data, "CHLO", 4) == 0 && len <= f->buflen &&
+	    chlo_parse(data, (size_t)len, (size_t)len, &hello) == QUIC_OK) {
+		memcpy(f->buf, data, (size_t)len);
+		f->ranges[0].start = 0;
+		f->ranges[0].end = (uint16_t)len;
+		f->nranges = 1;
+		*ret = hello;
+		if (ret_version != NULL)
+			*ret_version = v->version;
+		return QUIC_OK;
+	}
+	/* Unauthenticated: what does not fit is dropped, not final. */
+	(void)crypto_store(f, off, data, len);
+	return QUIC_NEED_MORE;
+}
+
+/* Read an n-byte unsigned field of gQUIC, big-endian from Q039 on. */
+static uint64_t
+gquic_uint(const uint8_t *p, size_t n, bool be)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * (be ? n - 1 - i : i));
+	return v;
+}
+
+/*
+ * The version of a Google QUIC packet whose CHLO travels in clear, or
+ * NULL: a public header (Q024..Q043: flags, an 8-byte connection ID,
+ * the version when the flags say so) or a long header (Q044..Q046).
+ * cur is the flow's version so far (0: none).
+ */
+static const struct quic_version *
+gquic_clear_version(const uint8_t *p, size_t len, uint32_t cur)
+{
+	const struct quic_version *v = NULL;
+
+	/* Public flags: 0x01 version present, 0x08 8-byte connection ID;
+	 * 0x40 and 0x80 are zero (so no IETF packet matches).  Later
+	 * packets of the flow may leave the version out. */
+	if (len >= 13 && (p[0] & 0xc9) == 0x09)
+		v = version_lookup(get32(p + 9));
+	else if (len >= 5 && (p[0] & 0x80) != 0)
+		v = version_lookup(get32(p + 1));
+	else if (len >= 1 && (p[0] & 0xc0) == 0 && cur != 0)
+		v = version_lookup(cur);
+	return v != NULL && v->kind == QK_GCLEAR ? v : NULL;
+}
+
+/*
+ * A Google QUIC Q024..Q046 packet: header, packet number, the 12-byte
+ * hash of the null encryption, a private flags byte before Q034, then
+ * frames; the CHLO is sent on stream 1 (STREAM frame types 0x80..0xff:
+ * FIN, data length present, 3 bits of offset length, 2 bits of stream ID
+ * length).  QUIC_OK when a CHLO is complete; QUIC_NEED_MORE when read;
+ * errors are not final since nothing authenticates the packet.
+ */
+static enum quic_result
+gquic_clear(struct quic_flow *f, const struct quic_version *v,
+    const uint8_t *p, size_t rem, struct tls_hello *ret,
+    uint32_t *ret_version)
+{
+	enum quic_result r;
+	static const size_t pn_lens[4] = { 1, 2, 4, 6 };
+	unsigned num = (unsigned)(v->version >> 8 & 0x0f) * 10 +
+	    (v->version & 0x0f);
+	bool be = num >= 39;
+	size_t n, idlen, offlen;
+	uint64_t id, off, len;
+	uint8_t type;
+
+	if (p[0] & 0x80) {
+		/* Q044..Q046: only Initials are in clear; the 0-RTT and
+		 * Handshake types are encrypted. */
+		if ((p[0] & 0x30) != 0)
+			return QUIC_SKIPPED;
+		/* DCIL and SCIL nibbles, each 0 or 3 + n. */
+		if (rem < 6)
+			return QUIC_MALFORMED;
+		n = 6 + (p[5] >> 4 ? (p[5] >> 4) + 3U : 0) +
+		    (p[5] & 0x0f ? (p[5] & 0x0fU) + 3 : 0) + (p[0] & 3) + 1;
+	} else
+		n = 1 + (p[0] & 0x08 ? 8 : 0) + (p[0] & 0x01 ? 4 : 0) +
+		    pn_lens[p[0] >> 4 & 3];
+	n += 12 + (num < 34 ? 1 : 0);
+	if (rem < n)
+		return QUIC_MALFORMED;
+	p += n;
+	rem -= n;
+	while (rem > 0 && (type = p[0]) != 0x00) {
+		if (type == 0x07) {	/* PING */
+			p++;
+			rem--;
+			continue;
+		}
+		if ((type & 0x80) == 0)
+			break;		/* ACK, STOP_WAITING...: stop */
+		idlen = (type & 3) + 1U;
+		offlen = type >> 2 & 7;
+		offlen = offlen != 0 ? offlen + 1 : 0;
+		n = 1 + idlen + offlen + (type & 0x20 ? 2 : 0);
+		if (rem < n)
+			return QUIC_MALFORMED;
+		id = gquic_uint(p + 1, idlen, be);
+		off = gquic_uint(p + 1 + idlen, offlen, be);
+		len = type & 0x20 ? gquic_uint(p + n - 2, 2, be) : rem - n;
+		if (len > rem - n)
+			return QUIC_MALFORMED;
+		p += n;
+		rem -= n;
+		if (id == 1 && (r = gquic_stream(f, v, off, p, len, ret,
+		    ret_version)) != QUIC_NEED_MORE)
+			return r;
+		p += len;
+		rem -= len;
+	}
+	return QUIC_NEED_MORE;
+}
+
 _Static_assert(QUIC_KEYSETS == 2, "quic_initial() picks between two slots");
 
 /* The slot whose keys serve this header's version and DCID, or NULL. */
@@ -683,7 +952,8 @@ quic_initial(struct quic_flow *f, const uint8_t *pkt,
 	}
 	if ((int64_t)pn > f->largest_pn)
 		f->largest_pn = (int64_t)pn;
-	r = quic_frames(f, pt, pt_len);
+	r = h->ver->kind == QK_IETF ? quic_frames(f, pt, pt_len) :
+	    gquic_frames(f, pt, pt_len);
 	if (r != QUIC_NEED_MORE)
 		f->final = r;
 	return r;
@@ -697,12 +967,23 @@ static enum quic_result
 quic_hello(const struct quic_flow *f, struct tls_hello *ret,
     uint32_t *ret_version)
 {
+	const struct quic_version *v = version_lookup(f->version);
 	struct tls_hello hello;
+	enum quic_result r;
 	size_t have, need;
 
 	if (f->nranges == 0 || f->ranges[0].start != 0)
 		return QUIC_NEED_MORE;
 	have = f->ranges[0].end;
+	if (v != NULL && (v->kind == QK_GCHLO || v->kind == QK_GCLEAR)) {
+		if ((r = chlo_parse(f->buf, have, f->buflen, &hello)) ==
+		    QUIC_OK) {
+			*ret = hello;
+			if (ret_version != NULL)
+				*ret_version = f->version;
+		}
+		return r;
+	}
 	if (have < 4)
 		return QUIC_NEED_MORE;
 	/* RFC 9001 4.1.3: the client's Initial CRYPTO stream starts with
@@ -757,6 +1038,7 @@ enum quic_result
 quic_parse_datagram(struct quic_flow *f, const uint8_t *buf, size_t len,
     struct tls_hello *ret, uint32_t *ret_version)
 {
+	const struct quic_version *v;
 	struct quic_hdr h;
 	const uint8_t *dcid = NULL;
 	size_t dcid_len = 0, off = 0;
@@ -766,6 +1048,18 @@ quic_parse_datagram(struct quic_flow *f, const uint8_t *buf, size_t len,
 		return quic_hello(f, ret, ret_version);
 	if (f->final != QUIC_NEED_MORE)
 		return f->final;
+	/* Google QUIC with a CHLO in clear: one packet per datagram. */
+	if ((v = gquic_clear_version(buf, len, f->version)) != NULL) {
+		/* Only the stream's verdict is final, not a bad packet. */
+		r = gquic_clear(f, v, buf, len, ret, ret_version);
+		if (r == QUIC_NEED_MORE) {
+			if ((r = quic_hello(f, ret, ret_version)) !=
+			    QUIC_NEED_MORE)
+				f->final = r;
+		} else if (r == QUIC_OK)
+			f->final = r;
+		return r;
+	}
 	while (off < len) {
 		r = quic_header(buf + off, len - off, &h);
 		if (r != QUIC_OK) {

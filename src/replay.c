@@ -72,8 +72,7 @@ replay_print_json(FILE *f, const struct observation *ob)
 	    "\"server\":\"%s\"", ts, obs_proto_str(ob->proto), c, s);
 	json_key_str(f, "name", ob->name, ob->name_len);
 	json_key_str(f, "platform", pl ? pl->id : "", pl ? strlen(pl->id) : 0);
-	json_key_str(f, "category", pl ? pl->category : "",
-	    pl ? strlen(pl->category) : 0);
+	json_key_str(f, "category", ob->category, strlen(ob->category));
 	if (ob->reason != CIRC_NONE)
 		fprintf(f, ",\"reason\":\"%s\"", circ_reason_str(ob->reason));
 	if (ob->ech)
@@ -123,7 +122,7 @@ replay_print_row(FILE *f, const struct observation *ob)
 	name[n] = '\0';
 	fprintf(f, "%-15.15s %-5s %-21s %-21s %-32s %-12s %s", ts + 11,
 	    obs_proto_str(ob->proto), c, s, name, pl ? pl->id : "-",
-	    pl ? pl->category : "-");
+	    ob->category[0] ? ob->category : "-");
 	if (ob->reason != CIRC_NONE)
 		fprintf(f, " (%s)", circ_reason_str(ob->reason));
 	if (ob->ech)

@@ -67,7 +67,8 @@ valid_name(const struct dns_name *n)
 			    (unsigned int)(n->text[i + 3] - '0');
 			check(v <= 255);
 			/* Only what could not be written plainly is escaped. */
-			check(!(v >= 'a' && v <= 'z') && !(v >= 'A' && v <= 'Z') &&
+			check(!(v >= 'a' && v <= 'z') &&
+			    !(v >= 'A' && v <= 'Z') &&
 			    !(v >= '0' && v <= '9') && v != '-' && v != '_');
 			i += 4;
 		} else {

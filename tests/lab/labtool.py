@@ -12,6 +12,10 @@
       As above, but the ClientHello handshake message is fragmented over
       two TLS records (cut inside the host name) sent in one TCP write.
 
+  labtool.py dotq ADDR PORT SNI QNAME CAFILE
+      One DNS-over-TLS query (type A) with server_name SNI, the server's
+      certificate checked against CAFILE for SNI; prints the answer count.
+
   labtool.py dot CERT KEY PORT UPSTREAM_ADDR
       A minimal DNS-over-TLS server (RFC 7858): accepts TLS on [::]:PORT
       (dual stack) and relays the length-prefixed DNS stream to
@@ -68,23 +72,37 @@ def _finish(s, tls, inc, out, name):
     pending = out.read()
     if pending:
         s.sendall(pending)
-    tls.write(("GET / HTTP/1.0\r\nHost: %s\r\n\r\n" % name).encode())
+    tls.write(("GET /index.html HTTP/1.0\r\nHost: %s\r\n\r\n" %
+               name).encode())
     s.sendall(out.read())
-    got = 0
+    got, done = 0, False
     try:
-        while True:
+        while not done:
             data = s.recv(65536)
             if not data:
                 break
             inc.write(data)
-            try:
-                got += len(tls.read(65536))
-            except ssl.SSLWantReadError:
-                continue
-            except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
-                break
+            while True:
+                try:
+                    chunk = tls.read(65536)
+                except ssl.SSLWantReadError:
+                    break
+                except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+                    done = True
+                    break
+                if not chunk:
+                    done = True
+                    break
+                got += len(chunk)
     except socket.timeout:
         pass
+    try:
+        tls.unwrap()
+    except ssl.SSLError:
+        pass
+    pending = out.read()
+    if pending:
+        s.sendall(pending)
     s.close()
     print("%s: %s, %d bytes of reply" % (name, tls.version(), got))
 
@@ -132,6 +150,36 @@ def records(addr, port, name):
     print("ClientHello of %d bytes in two records of %d and %d" %
           (len(body), cut, len(body) - cut))
     _finish(s, tls, inc, out, name)
+
+
+def _recv_exact(s, n):
+    b = b""
+    while len(b) < n:
+        d = s.recv(n - len(b))
+        if not d:
+            sys.exit("labtool: connection closed early")
+        b += d
+    return b
+
+
+def dotq(addr, port, sni, qname, cafile):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(cafile)
+    ctx.set_alpn_protocols(["dot"])
+    q = struct.pack("!HHHHHH", 0x5347, 0x0100, 1, 0, 0, 0)
+    for label in qname.rstrip(".").split("."):
+        q += bytes([len(label)]) + label.encode()
+    q += b"\x00" + struct.pack("!HH", 1, 1)
+    raw = _connect(addr, port)
+    with ctx.wrap_socket(raw, server_hostname=sni) as s:
+        s.sendall(struct.pack("!H", len(q)) + q)
+        (n,) = struct.unpack("!H", _recv_exact(s, 2))
+        r = _recv_exact(s, n)
+        ident, flags, _, ancount = struct.unpack("!HHHH", r[:8])
+        if ident != 0x5347 or not flags & 0x8000:
+            sys.exit("labtool: not an answer to our query")
+        print("%s over %s: rcode %d, %d answer records" %
+              (qname, s.version(), flags & 0xF, ancount))
 
 
 def _relay(conn, upstream):
@@ -193,7 +241,7 @@ def dot(cert, key, port, upstream):
 
 def main(argv):
     cmds = {"split": (split, (3, 4)), "records": (records, (3, 3)),
-            "dot": (dot, (4, 4))}
+            "dotq": (dotq, (5, 5)), "dot": (dot, (4, 4))}
     if len(argv) < 2 or argv[1] not in cmds:
         sys.exit(__doc__)
     fn, (lo, hi) = cmds[argv[1]]

@@ -581,6 +581,7 @@ b_ptr_forward(struct pkt *k)
 	rr_addr(k, "192.0.2.2", 60);
 }
 
+/* The same records, the first owner pointing back at the question. */
 static void
 b_ptr_forward_nearmiss(struct pkt *k)
 {
@@ -1037,7 +1038,9 @@ addr_text(const struct dns_addr *a, char *buf, size_t size)
 	snprintf(buf, size, "%s/%u", ip, (unsigned int)a->ttl);
 }
 
-/* Text must be printable ASCII with no quote, angle bracket or space. */
+/* Text is made of these only: no quote, angle bracket, space or control. */
+#define TEXT_CHARS	"abcdefghijklmnopqrstuvwxyz0123456789-_.\\"
+
 static void
 check_text(const struct dns_name *n)
 {
@@ -1046,9 +1049,8 @@ check_text(const struct dns_name *n)
 	ck_assert_uint_eq(strlen(n->text), n->len);
 	ck_assert_uint_lt(n->len, DNS_TEXT_MAX);
 	for (i = 0; i < n->len; i++)
-		ck_assert_msg(strchr("abcdefghijklmnopqrstuvwxyz0123456789-_.\\",
-		    n->text[i]) != NULL, "byte %u in %s",
-		    (unsigned char)n->text[i], n->text);
+		ck_assert_msg(strchr(TEXT_CHARS, n->text[i]) != NULL,
+		    "byte %u in %s", (unsigned char)n->text[i], n->text);
 }
 
 /* Compare a parsed message with the expectations of t. */
@@ -1116,8 +1118,8 @@ START_TEST(test_table)
 	}
 	ck_assert_msg(rc == t->tcp_end, "%s: %s", t->name, dns_result_str(rc));
 	ck_assert_int_eq(n, t->nmsgs);
-	if (rc == DNS_TRUNCATED && n > 0)
-		ck_assert_uint_eq(off, pk.len);
+	if (rc == DNS_TRUNCATED)	/* at the end, or kept for reassembly */
+		ck_assert_uint_eq(off, n > 0 ? pk.len : 0);
 	if (n > 0)
 		check_msg(t, &msg);	/* the last message */
 }

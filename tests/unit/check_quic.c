@@ -6,8 +6,8 @@
  * keys, unknown frames, bounds).  Every call gets a heap copy of exactly
  * the bytes it may read, so the sanitizer build catches a read past len.
  *
- * `check_quic --write-seeds DIR` writes fuzzer seeds: each a sequence
- * of datagrams, each preceded by its 2-byte big-endian length.
+ * `check_quic --write-seeds DIR` writes the fuzzer's seeds (the input
+ * format is in tests/fuzz/fuzz_quic.c), kept in tests/data/quic/seeds.
  */
 #include <check.h>
 #include <errno.h>
@@ -818,9 +818,11 @@ START_TEST(test_not_initial)
 	n = qb_long(d, sizeof(d), 0x1a2a3a4a, QB_INITIAL, dcid_rfc, 8, 1200);
 	ck_result(feed(&t, d, n), QUIC_UNSUPPORTED_VERSION);
 	ck_assert(!quic_initial_start(d, n));
-	/* Google Q050: IETF header, but a CHLO, not TLS, inside. */
-	n = qb_long(d, sizeof(d), 0x51303530, QB_INITIAL, dcid_rfc, 8, 1200);
+	/* Google Q099 does not exist; Q050 is known, this one's junk. */
+	n = qb_long(d, sizeof(d), 0x51303939, QB_INITIAL, dcid_rfc, 8, 1200);
 	ck_result(feed(&t, d, n), QUIC_UNSUPPORTED_VERSION);
+	n = qb_long(d, sizeof(d), 0x51303530, QB_INITIAL, dcid_rfc, 8, 1200);
+	ck_result(feed(&t, d, n), QUIC_DECRYPT_FAILED);
 	/* A bare 0-RTT or Handshake packet. */
 	n = qb_long(d, sizeof(d), V1, QB_HANDSHAKE, dcid_rfc, 8, 1200);
 	ck_result(feed(&t, d, n), QUIC_SKIPPED);
@@ -1223,6 +1225,10 @@ START_TEST(test_versions)
 		{ 0xfaceb00e, "mvfst-exp" }, { 0x54303530, "T050" },
 		{ 0x54303531, "T051" },
 	};
+	const struct { uint32_t v; const char *name; } g[] = {
+		{ 0x51303530, "Q050" }, { 0x51303436, "Q046" },
+		{ 0x51303433, "Q043" }, { 0x51303234, "Q024" },
+	};
 	uint8_t hello[600];
 	size_t n = qb_client_hello(hello, sizeof(hello), "www.facebook.com", 0,
 	    5), i;
@@ -1230,20 +1236,140 @@ START_TEST(test_versions)
 	struct tflow tf;
 
 	for (i = 0; i < NELEM(t); i++) {
+		uint8_t fr[700];
+		size_t m = qb_crypto(fr, sizeof(fr), 0, hello, n);
+
 		ck_assert_str_eq(quic_version_name(t[i].v), t[i].name);
+		/* Google's T05x number CRYPTO 0x08 (gQUIC frames). */
+		if ((t[i].v & 0xffffff00) == 0x54303500)
+			fr[0] = 0x08;
 		memset(&d, 0, sizeof(d));
-		add_crypto(&d, tmpl(t[i].v, 0), hello, 0, n);
+		add_initial(&d, tmpl(t[i].v, 0), fr, m);
 		ck_assert(quic_initial_start(d.b, d.len));
 		tinit(&tf);
 		ck_result(feed(&tf, d.b, d.len), QUIC_OK);
 		ck_assert_uint_eq(tf.version, t[i].v);
 		ck_assert_str_eq(tf.hello.sni, "www.facebook.com");
 	}
+	for (i = 0; i < NELEM(g); i++)
+		ck_assert_str_eq(quic_version_name(g[i].v), g[i].name);
 	ck_assert_ptr_null(quic_version_name(0));
 	ck_assert_ptr_null(quic_version_name(0xff000015));
-	ck_assert_ptr_null(quic_version_name(0x51303436));
+	ck_assert_ptr_null(quic_version_name(0x51303939));
 	ck_assert_str_eq(quic_result_str(QUIC_DECRYPT_FAILED),
 	    "decrypt failed");
+}
+END_TEST
+
+/* Google QUIC: a CHLO in clear (Q024..Q046) or in Q050 Initials. */
+START_TEST(test_gquic)
+{
+	const unsigned nums[] = { 24, 33, 35, 39, 43, 46 };
+	uint8_t chlo[1100], d[1400], fr[1200];
+	size_t n, m, len, i;
+	struct dgram q;
+	struct tflow t;
+	struct qb_initial qi;
+
+	n = qb_chlo(chlo, sizeof(chlo), "www.YouTube.com", 1024);
+	ck_assert_uint_eq(n, 1024);
+	for (i = 0; i < NELEM(nums); i++) {
+		/* One packet. */
+		m = qb_gquic(d, sizeof(d), nums[i], 1, 0, chlo, n, 1350);
+		ck_assert_uint_gt(m, 0);
+		ck_assert(quic_initial_start(d, m));
+		tinit(&t);
+		ck_result(feed(&t, d, m), QUIC_OK);
+		ck_assert_str_eq(t.hello.sni, "www.youtube.com");
+		ck_assert_str_eq(quic_version_name(t.version), nums[i] == 24 ?
+		    "Q024" : nums[i] == 33 ? "Q033" : nums[i] == 35 ? "Q035" :
+		    nums[i] == 39 ? "Q039" : nums[i] == 43 ? "Q043" : "Q046");
+		ck_assert(t.hello.legacy_version == 0 && t.hello.alpn[0] == 0);
+
+		/* Split over two packets, second half first; the later
+		 * public header leaves the version out. */
+		tinit(&t);
+		m = qb_gquic(d, sizeof(d), nums[i], 1, 0, chlo, 600, 0);
+		len = qb_gquic(d + m, sizeof(d) - m, nums[i], 2, 600,
+		    chlo + 600, n - 600, 0);
+		if (nums[i] < 44)
+			d[m] &= (uint8_t)~0x01;
+		ck_result(feed(&t, d, m), QUIC_NEED_MORE);
+		if (nums[i] < 44) {
+			/* without the version bit: 4 bytes shorter */
+			memmove(d + m + 9, d + m + 13, len - 13);
+			len -= 4;
+		}
+		ck_result(feed(&t, d + m, len), QUIC_OK);
+		ck_assert_str_eq(t.hello.sni, "www.youtube.com");
+
+		/* The full CHLO after a REJ sits further on the stream;
+		 * a capture may begin with it. */
+		m = qb_gquic(d, sizeof(d), nums[i], 3, 1024, chlo, n, 1350);
+		tinit(&t);
+		ck_result(feed(&t, d, m), QUIC_OK);
+		ck_assert_str_eq(t.hello.sni, "www.youtube.com");
+		ck_result(feed(&t, d, m), QUIC_OK);	/* final */
+
+		/* Every truncation: no crash, no name. */
+		m = qb_gquic(d, sizeof(d), nums[i], 1, 0, chlo, n, 0);
+		for (len = 0; len < m; len++) {
+			tinit(&t);
+			ck_assert(feed(&t, d, len) != QUIC_OK);
+		}
+	}
+
+	/* No SNI: complete, without a name. */
+	n = qb_chlo(chlo, sizeof(chlo), NULL, 1024);
+	m = qb_gquic(d, sizeof(d), 43, 1, 0, chlo, n, 1350);
+	tinit(&t);
+	ck_result(feed(&t, d, m), QUIC_OK);
+	ck_assert(!t.hello.has_sni);
+
+	/* Broken CHLOs: a bad name, tags out of order, a decreasing end
+	 * offset, too many entries, a value past the buffer. */
+	for (i = 0; i < 5; i++) {
+		n = qb_chlo(chlo, sizeof(chlo), "evil.example", 1024);
+		switch (i) {
+		case 0:
+			chlo[n - 19 - 4 - 3] = '<';	/* in the name */
+			break;
+		case 1:
+			memcpy(chlo + 8, "ZZZ", 4);	/* PAD tag > SNI */
+			break;
+		case 2:
+			chlo[12] = chlo[20] = 0xff;	/* end PAD > end SNI */
+			chlo[13] = chlo[21] = 0x03;
+			chlo[20] = 0;
+			break;
+		case 3:
+			chlo[4] = 200;
+			break;
+		case 4:
+			chlo[36] = 0xff;		/* UAID end: 16 MiB */
+			chlo[37] = 0xff;
+			chlo[38] = 0xff;
+			break;
+		}
+		m = qb_gquic(d, sizeof(d), 43, 1, 0, chlo, n, 1350);
+		tinit(&t);
+		ck_assert_msg(feed(&t, d, m) == (i == 4 ? QUIC_TOO_BIG :
+		    QUIC_MALFORMED), "chlo %zu", i);
+		ck_assert(quic_flow_done(&t.f));
+	}
+
+	/* Q050: the CHLO in a CRYPTO frame (gQUIC type 0x08) of a
+	 * protected Initial. */
+	n = qb_chlo(chlo, sizeof(chlo), "www.googletagmanager.com", 1000);
+	m = qb_crypto(fr, sizeof(fr), 0, chlo, n);
+	fr[0] = 0x08;
+	qi = tmpl(0x51303530, 1);
+	memset(&q, 0, sizeof(q));
+	add_initial(&q, qi, fr, m);
+	tinit(&t);
+	ck_result(feed(&t, q.b, q.len), QUIC_OK);
+	ck_assert_str_eq(t.hello.sni, "www.googletagmanager.com");
+	ck_assert_uint_eq(t.version, 0x51303530);
 }
 END_TEST
 
@@ -1276,6 +1402,8 @@ seed_write(const char *dir, const char *name, struct dgram *d, size_t nd)
 	FILE *fp;
 	size_t i;
 	int rc = 0;
+	/* Mode byte: odd when the records are frames to seal. */
+	uint8_t mode = strstr(name, "sealed") != NULL ? 1 : 0;
 
 	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >=
 	    (int)sizeof(path))
@@ -1284,6 +1412,8 @@ seed_write(const char *dir, const char *name, struct dgram *d, size_t nd)
 		fprintf(stderr, "%s: %s\n", path, strerror(errno));
 		return -1;
 	}
+	if (fwrite(&mode, 1, 1, fp) != 1)
+		rc = -1;
 	for (i = 0; i < nd; i++) {
 		uint8_t l[2] = { (uint8_t)(d[i].len >> 8), (uint8_t)d[i].len };
 
@@ -1339,6 +1469,32 @@ write_seeds(const char *dir)
 	q.token_len = 20;
 	add_crypto(&d[3], q, hello, 0, n);
 	rc |= seed_write(dir, "draft29-vn-retry.seed", d, 4);
+
+	/* Sealed by the fuzzer: a selector byte (0: v1, first DCID) and
+	 * frames; the hello in three, with ACK, PING and CLOSE frames. */
+	memset(d, 0, sizeof(d));
+	d[0].b[0] = 0x00;
+	d[0].len = 1 + qb_crypto(d[0].b + 1, sizeof(d[0].b) - 1, 900,
+	    hello + 900, n - 900);
+	d[1].b[0] = 0x11;	/* v2, 2-byte packet numbers */
+	memcpy(d[1].b + 1, "\x02\x05\x00\x01\x00\x01\x00\x01", 8);
+	d[1].len = 9 + qb_crypto(d[1].b + 9, sizeof(d[1].b) - 9, 0, hello,
+	    500);
+	d[2].b[0] = 0x00;
+	memcpy(d[2].b + 1, "\x1c\x00\x06\x02no", 6);
+	d[2].len = 7 + qb_crypto(d[2].b + 7, sizeof(d[2].b) - 7, 400,
+	    hello + 400, 500);
+	rc |= seed_write(dir, "sealed-split3.seed", d, 3);
+
+	/* Google QUIC in clear: Q043 over two packets, Q046 in one. */
+	memset(d, 0, sizeof(d));
+	n = qb_chlo(hello, sizeof(hello), "www.youtube.com", 1024);
+	d[0].len = qb_gquic(d[0].b, sizeof(d[0].b), 43, 1, 0, hello, 600, 0);
+	d[1].len = qb_gquic(d[1].b, sizeof(d[1].b), 43, 2, 600, hello + 600,
+	    n - 600, 0);
+	rc |= seed_write(dir, "gquic-q043.seed", d, 2);
+	d[0].len = qb_gquic(d[0].b, sizeof(d[0].b), 46, 1, 0, hello, n, 1350);
+	rc |= seed_write(dir, "gquic-q046.seed", d, 1);
 	return rc;
 }
 
@@ -1382,6 +1538,7 @@ main(int argc, char *argv[])
 	tcase_add_test(tc, test_frames);
 	tcase_add_test(tc, test_packet_numbers);
 	tcase_add_test(tc, test_versions);
+	tcase_add_test(tc, test_gquic);
 	tcase_add_test(tc, test_untouched);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

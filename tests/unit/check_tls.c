@@ -526,6 +526,10 @@ START_TEST(test_captured)
 }
 END_TEST
 
+/* A hello whose server name is refused. */
+#define BAD(what, name)	\
+	{ what, { .sni = name }, TLS_MALFORMED, NULL, NULL, false, false }
+
 START_TEST(test_built)
 {
 	static const struct {
@@ -554,7 +558,8 @@ START_TEST(test_built)
 		{ "quic", { .sni = "www.google.com", .alpn = { "h3" },
 		    .ext = { X_SNI, X_ALPN, X_VERSIONS, X_KEYSHARE, X_QUIC } },
 		    TLS_OK, "www.google.com", "h3", false, true },
-		{ "quic draft", { .sni = "x.y", .ext = { X_QUIC_DRAFT, X_SNI } },
+		{ "quic draft", { .sni = "x.y",
+		    .ext = { X_QUIC_DRAFT, X_SNI } },
 		    TLS_OK, "x.y", "", false, true },
 		{ "padded", { .sni = "snapchat.com", .pad = 512 },
 		    TLS_OK, "snapchat.com", "", true, false },
@@ -564,23 +569,24 @@ START_TEST(test_built)
 		    .alpn = { "h\"2", "a;b", "\x01\xff", "c\\d", "ok" },
 		    .ext = { X_ALPN, X_SNI } },
 		    TLS_OK, "a.b", "h?2;a?b;??;c?d;ok", false, false },
-		{ "only dot", { .sni = "." }, TLS_MALFORMED, NULL, NULL, false, false },
+		BAD("only dot", "."),
 		{ "two dots", { .sni = "a.." }, TLS_OK, "a.", "", true, false },
-		{ "sni <", { .sni = "www.<script>.com" }, TLS_MALFORMED, NULL, NULL, false, false },
-		{ "sni \"", { .sni = "a\"b.com" }, TLS_MALFORMED, NULL, NULL, false, false },
-		{ "sni '", { .sni = "a'b.com" }, TLS_MALFORMED, NULL, NULL, false, false },
-		{ "sni \\", { .sni = "a\\b.com" }, TLS_MALFORMED, NULL, NULL, false, false },
-		{ "sni newline", { .sni = "a.com\nX: y" }, TLS_MALFORMED, NULL, NULL, false, false },
-		{ "sni cr", { .sni = "a.com\r" }, TLS_MALFORMED, NULL, NULL, false, false },
-		{ "sni esc", { .sni = "a\x1b[31m.com" }, TLS_MALFORMED, NULL, NULL, false, false },
-		{ "sni space", { .sni = "a b.com" }, TLS_MALFORMED, NULL, NULL, false, false },
-		{ "sni del", { .sni = "a\x7f.com" }, TLS_MALFORMED, NULL, NULL, false, false },
-		{ "sni utf-8", { .sni = "caf\xc3\xa9.fr" }, TLS_MALFORMED, NULL, NULL, false, false },
+		BAD("sni <", "www.<script>.com"),
+		BAD("sni \"", "a\"b.com"),
+		BAD("sni '", "a'b.com"),
+		BAD("sni \\", "a\\b.com"),
+		BAD("sni newline", "a.com\nX: y"),
+		BAD("sni cr", "a.com\r"),
+		BAD("sni esc", "a\x1b[31m.com"),
+		BAD("sni space", "a b.com"),
+		BAD("sni del", "a\x7f.com"),
+		BAD("sni utf-8", "caf\xc3\xa9.fr"),
 		{ "sni nul", { .sni = "a.com\0evil", .sni_len = 10 },
 		    TLS_MALFORMED, NULL, NULL, false, false },
-		{ "sni empty", { .sni = "" }, TLS_MALFORMED, NULL, NULL, false, false },
+		BAD("sni empty", ""),
 		{ "alpn empty protocol", { .sni = "a", .alpn = { "h2", "" },
-		    .ext = { X_ALPN } }, TLS_MALFORMED, NULL, NULL, false, false },
+		    .ext = { X_ALPN } },
+		    TLS_MALFORMED, NULL, NULL, false, false },
 	};
 	static uint8_t s[STREAM_MAX];
 	struct tls_hello h;
@@ -1241,7 +1247,8 @@ END_TEST
 
 START_TEST(test_alpn_truncated)
 {
-	static const char p60[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	static const char p60[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 	static uint8_t s[STREAM_MAX];
 	struct spec sp = { .sni = "a", .ext = { X_ALPN },
 	    .alpn = { p60, p60, p60, "h2" } };
@@ -1353,7 +1360,8 @@ write_seeds(const char *dir)
 		    .alpn = { "h2", "http/1.1" }, .sid_len = 32,
 		    .shuffle = 77 }, 0, false },
 		{ "no-sni.bin", { .alpn = { "h2" } }, 0, false },
-		{ "sni-trailing-dot.bin", { .sni = "www.youtube.com." }, 0, false },
+		{ "sni-trailing-dot.bin", { .sni = "www.youtube.com." }, 0,
+		    false },
 		{ "sni-upper.bin", { .sni = "WWW.TikTok.COM" }, 0, false },
 		{ "sni-256.bin", { .sni = n256 }, 0, false },
 		{ "sni-lt.bin", { .sni = "www.<script>.com" }, 0, false },
@@ -1365,7 +1373,7 @@ write_seeds(const char *dir)
 		    .alpn = { "h\"2", "a;b", "\x01\xff", "c\\d", "ok" },
 		    .ext = { X_ALPN, X_SNI } }, 0, false },
 		{ "quic-hello.bin", { .sni = "www.google.com", .alpn = { "h3" },
-		    .ext = { X_SNI, X_ALPN, X_VERSIONS, X_KEYSHARE, X_QUIC }, 0, false },
+		    .ext = { X_SNI, X_ALPN, X_VERSIONS, X_KEYSHARE, X_QUIC } },
 		    0, true },
 		{ "one-byte-records.bin", { .sni = "x.com",
 		    .ext = { X_SNI, X_ALPN }, .alpn = { "h2" } }, 1, false },
@@ -1403,7 +1411,8 @@ START_TEST(test_seeds)
 		{ "chrome-pq-hello.bin", TLS_OK, "www.instagram.com", false },
 		{ "chrome-pq-3rec.bin", TLS_OK, "www.instagram.com", false },
 		{ "chrome-pq-10rec.bin", TLS_OK, "www.instagram.com", false },
-		{ "chrome-permuted.bin", TLS_OK, "scontent.cdninstagram.com", false },
+		{ "chrome-permuted.bin", TLS_OK, "scontent.cdninstagram.com",
+		    false },
 		{ "no-sni.bin", TLS_OK, "", false },
 		{ "sni-trailing-dot.bin", TLS_OK, "www.youtube.com", false },
 		{ "sni-upper.bin", TLS_OK, "www.tiktok.com", false },

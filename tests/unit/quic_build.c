@@ -375,3 +375,106 @@ qb_client_hello(uint8_t *out, size_t cap, const char *sni, int pq,
 	put16(out + 2, n - 4);
 	return n;
 }
+
+static void
+put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+size_t
+qb_chlo(uint8_t *out, size_t cap, const char *sni, size_t size)
+{
+	/* Tags in ascending order as little-endian numbers. */
+	static const char ver[] = "Q043", uaid[] = "Chrome/70.0.3538.77";
+	const char *tag[4] = { "PAD", "SNI", "VER", "UAID" };
+	size_t len[4], i, n, sni_len = sni != NULL ? strlen(sni) : 0, end;
+	size_t ntags = 4, k = 0;
+
+	len[1] = sni_len;
+	len[2] = sizeof(ver) - 1;
+	len[3] = sizeof(uaid) - 1;
+	n = 8 + 8 * (sni != NULL ? 4 : 3) + len[1] + len[2] + len[3];
+	if (size < n || cap < size)
+		return 0;
+	len[0] = size - n;
+	memcpy(out, "CHLO", 4);
+	out[4] = (uint8_t)(sni != NULL ? 4 : 3);
+	out[5] = out[6] = out[7] = 0;
+	end = 0;
+	for (i = 0; i < ntags; i++) {
+		if (i == 1 && sni == NULL)
+			continue;
+		end += len[i];
+		memcpy(out + 8 + 8 * k, tag[i], 4);	/* "PAD" + NUL */
+		put_le32(out + 12 + 8 * k, (uint32_t)end);
+		k++;
+	}
+	n = 8 + 8 * k;
+	memset(out + n, '-', len[0]);
+	n += len[0];
+	if (sni_len > 0)
+		memcpy(out + n, sni, sni_len);
+	n += sni_len;
+	memcpy(out + n, ver, len[2]);
+	n += len[2];
+	memcpy(out + n, uaid, len[3]);
+	return n + len[3];
+}
+
+size_t
+qb_gquic(uint8_t *out, size_t cap, unsigned num, uint64_t pn, uint64_t off,
+    const uint8_t *data, size_t len, size_t pad_to)
+{
+	static const uint8_t cid[8] = { 0xb2, 0xde, 0x5d, 0xf1, 0x4f, 0x55,
+	    0x45, 0xeb };
+	uint32_t version = 0x51300000U | (uint32_t)(0x30 + num / 10) << 8 |
+	    (0x30 + num % 10);
+	int be = num >= 39;
+	size_t n = 0, i;
+
+	if (cap < 64 + len || off > 0xffff || len > 0xffff)
+		return 0;
+	if (num >= 44) {
+		/* long header, Initial, 4-byte PN; DCIL 8 (5 + 3) */
+		out[n++] = 0xc3;
+		put32(out + n, version);
+		n += 4;
+		out[n++] = 0x50;
+		memcpy(out + n, cid, 8);
+		n += 8;
+		put32(out + n, (uint32_t)pn);
+		n += 4;
+	} else {
+		out[n++] = 0x0d;	/* version, 8-byte CID, 1-byte PN */
+		memcpy(out + n, cid, 8);
+		n += 8;
+		put32(out + n, version);
+		n += 4;
+		out[n++] = (uint8_t)pn;
+	}
+	memset(out + n, 0x4b, 12);	/* the FNV-1a hash, not checked */
+	n += 12;
+	if (num < 34)
+		out[n++] = 0x01;	/* private flags */
+	/* STREAM: data length present, a 2-byte offset when off > 0,
+	 * 1-byte stream ID 1. */
+	out[n++] = off > 0 ? 0xa4 : 0xa0;
+	out[n++] = 1;
+	for (i = 0; i < (off > 0 ? 2U : 0U); i++)
+		out[n++] = (uint8_t)(off >> (be ? 8 * (1 - i) : 8 * i));
+	out[n++] = (uint8_t)(len >> (be ? 8 : 0));
+	out[n++] = (uint8_t)(len >> (be ? 0 : 8));
+	memcpy(out + n, data, len);
+	n += len;
+	if (pad_to > n) {
+		if (cap < pad_to)
+			return 0;
+		memset(out + n, 0, pad_to - n);	/* PADDING */
+		n = pad_to;
+	}
+	return n;
+}

@@ -67,4 +67,17 @@ size_t	qb_vn(uint8_t *out, size_t cap, const uint8_t *dcid,
 size_t	qb_client_hello(uint8_t *out, size_t cap, const char *sni, int pq,
 	    unsigned seed);
 
+/*
+ * Google's CHLO message of exactly size bytes (a PAD tag fills it) with
+ * tags PAD, SNI (left out when sni is NULL), VER and UAID.
+ */
+size_t	qb_chlo(uint8_t *out, size_t cap, const char *sni, size_t size);
+/*
+ * A Google QUIC Q0<num> client packet in clear (num 24..46: a public
+ * header before 44, a long header from 44), carrying stream 1 bytes
+ * [off, off + len) in one STREAM frame, PADDING up to pad_to.
+ */
+size_t	qb_gquic(uint8_t *out, size_t cap, unsigned num, uint64_t pn,
+	    uint64_t off, const uint8_t *data, size_t len, size_t pad_to);
+
 #endif
