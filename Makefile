@@ -18,7 +18,7 @@ DESTDIR    ?=
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
 B       := build
-PKGS    := libpcap libnftnl libmnl inih gnutls
+PKGS    := libpcap libnftnl libmnl inih gnutls nettle
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
 	-Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \

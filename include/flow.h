@@ -52,6 +52,7 @@ struct flow {
 	enum flow_kind	 kind;
 	uint32_t	 base_seq;	/* TCP sequence number of offset 0 */
 	uint32_t	 contig;	/* bytes present from offset 0 */
+	uint32_t	 packets;	/* packets fed to this flow */
 	size_t		 nranges;
 	struct flow_range ranges[FLOW_MAX_RANGES];
 	uint8_t		*buf;		/* the table's bufsize bytes */
@@ -120,6 +121,10 @@ uint32_t	 flow_tcp_store(struct flow_table *, struct flow *, uint32_t seq,
 /* Generic: store data at stream offset off (same rules as above). */
 uint32_t	 flow_store(struct flow_table *, struct flow *, uint64_t off,
 		    const uint8_t *data, size_t len);
+
+/* The flow's slot, 0..max-1: for callers keeping per-flow state in an
+ * array beside the table. */
+size_t		 flow_index(const struct flow_table *, const struct flow *);
 
 const struct flow_stats *flow_table_stats(const struct flow_table *);
 size_t		 flow_table_count(const struct flow_table *);

@@ -104,10 +104,12 @@ void		quic_flow_init(struct quic_flow *f, uint8_t *buf,
  * Read one client-to-server UDP payload of the flow: every coalesced
  * long header packet (RFC 9000 12.2) is walked, Initials are decrypted
  * and their CRYPTO frames stored.  QUIC_OK when the stream from offset 0
- * holds a complete ClientHello: *ret and *ret_version (may be NULL) are
- * filled; otherwise they are untouched.  After QUIC_OK, QUIC_TOO_BIG, or
- * QUIC_MALFORMED from an authenticated packet the flow is finished and
- * returns the same result again; other results leave it open.
+ * holds a complete ClientHello (or CHLO): *ret and *ret_version (may be
+ * NULL) are filled; otherwise they are untouched.  After QUIC_OK, or
+ * QUIC_TOO_BIG or QUIC_MALFORMED for the stream or an authenticated
+ * packet, the flow is finished and returns the same result again (see
+ * quic_flow_done()); other results leave it open.  The caller feeds
+ * datagrams while it is open, and may give up after a few.
  */
 enum quic_result quic_parse_datagram(struct quic_flow *f, const uint8_t *buf,
 		    size_t len, struct tls_hello *ret, uint32_t *ret_version);
@@ -125,7 +127,7 @@ int		quic_initial_keys(uint32_t version, const uint8_t *dcid,
 		    size_t dcid_len, struct quic_keys *ret,
 		    uint8_t *ret_secret);
 
-/* "v1", "v2", "draft-29", "mvfst-27", "T051"... or NULL when unknown. */
+/* "v1", "v2", "draft-29", "mvfst-27", "T051", "Q046"... NULL: unknown. */
 const char	*quic_version_name(uint32_t version);
 const char	*quic_result_str(enum quic_result);
 

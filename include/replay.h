@@ -7,6 +7,7 @@
 #define SG_REPLAY_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "classify.h"
@@ -22,18 +23,29 @@ struct replay_opts {
 /* Replay the file.  Returns 0, or -1 with *cause (caller frees). */
 int	replay_run(const struct replay_opts *, char **cause);
 
-/* Write one observation as JSON (one line, '\n'-terminated). */
-void	replay_print_json(FILE *, const struct observation *);
-/* Write one observation as an aligned table row. */
-void	replay_print_row(FILE *, const struct observation *);
-void	replay_print_header(FILE *);
+/*
+ * Observation formatting, shared with the daemon's event log.  A
+ * formatter keeps the text of the last second it printed, so a busy
+ * capture costs no calendar arithmetic per line.
+ */
+struct obs_format {
+	int64_t		sec;		/* second whose text is cached, or -1 */
+	char		text[24];	/* "2026-11-23T10:01:02" */
+};
 
-/* Write s (len bytes) as a JSON string, quotes included.  Every byte
- * outside printable ASCII and the characters " \ < > & are escaped, so
- * the text is safe to paste into HTML or a terminal too. */
-void	json_write_string(FILE *, const char *s, size_t len);
+void	obs_format_init(struct obs_format *);
+/* One observation as a JSON object or an aligned table row, '\n' ended,
+ * into buf; returns the length (the line is cut, never overrun, at
+ * len - 1).  Every string is escaped: safe for terminals, HTML, JSON. */
+size_t	obs_format_json(struct obs_format *, const struct observation *,
+	    char *buf, size_t len);
+size_t	obs_format_row(struct obs_format *, const struct observation *,
+	    char *buf, size_t len);
+/* The table's header line. */
+const char *obs_format_header(void);
 
 /* "2026-11-23T10:01:02.123456Z" into buf (at least 28 bytes). */
-void	format_ts_utc(uint64_t ts_us, char *buf, size_t len);
+void	format_ts_utc(struct obs_format *, uint64_t ts_us, char *buf,
+	    size_t len);
 
 #endif

@@ -19,10 +19,11 @@
  * than the caches, and a memory access costs 100-150 ns, so the layout is
  * built around touching memory as little as possible:
  *
- *  - a blocked Bloom filter, about 10 bits a domain (1.2 MiB for a
- *    million) and so cache-resident, rejects almost every suffix that is
- *    not in the table: names that match nothing, the common case, never
- *    leave the cache;
+ *  - a Bloom filter, about 10 bits a domain (1.2 MiB for a million) and
+ *    so cache-resident, rejects almost every suffix that is not in the
+ *    table: names that match nothing, the common case, never leave the
+ *    cache.  It is register-blocked: the bits of a domain share one
+ *    64-bit word, so a test is one load and one compare;
  *  - the table is an array of 64-byte buckets, one cache line each,
  *    holding the domains themselves (fingerprint, length, platform,
  *    bytes), so a hit costs one memory access, not one for a slot and
@@ -95,9 +96,7 @@
 #define B_OVERFLOW		0x01	/* probe the next bucket as well */
 #define FILL_PERCENT		75	/* of bucket room, on average */
 
-#define FILTER_BITS		10	/* per domain: ~1% false positives */
-#define FILTER_BLOCK		64	/* bytes: one cache line */
-#define FILTER_K		6	/* bits set per domain */
+#define FILTER_BITS		10	/* per domain: ~2% false positives */
 
 #define REC_HDR			3	/* loading pool: len, platform lo, hi */
 #define HUGE_PAGE		(2u << 20)
@@ -121,7 +120,7 @@ struct catalog {
 	size_t		 nbuckets;
 	size_t		 bucketmap;	/* bytes mapped */
 	uint64_t	*filter;
-	size_t		 nblocks;
+	size_t		 nwords;
 	size_t		 filtermap;
 	unsigned char	*longpool;	/* domains longer than INLINE_MAX */
 	size_t		 longsize;
@@ -425,18 +424,6 @@ table_free(void *p, size_t len)
 #define H_K2	0xc2b2ae3d27d4eb4fULL
 #define ONES	0x0101010101010101ULL
 
-static inline uint64_t
-hash_fmix(uint64_t h)
-{
-	/* MurmurHash3's finaliser: every input bit reaches every output bit. */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
-
 static inline unsigned char
 lower_ascii(unsigned char c)
 {
@@ -499,16 +486,27 @@ hash_chain(uint64_t c, uint64_t w)
 	return c ^ c >> 29;
 }
 
+/*
+ * The hash of a suffix: the chain, the suffix's first bytes (the top of
+ * a word: its low byte is free) and its length, mixed once more so that
+ * every part of the result is usable (bucket, fingerprint, filter).
+ */
 static inline uint64_t
 hash_final(uint64_t c, uint64_t partial, size_t len)
 {
-	return hash_fmix(c ^ partial * H_K2 ^ len);
+	uint64_t x = c ^ partial ^ len;
+
+	x ^= x >> 32;
+	x *= H_K2;
+	return x ^ x >> 29;
 }
 
 /*
- * Copy name (len 1..255 bytes, any content) right-aligned to
- * buf[NAME_END], lower-cased, and put in h[] and slen[] the hash and
- * length of each label suffix, shortest first, at most maxlabels of them.
+ * Copy name (len 1..255 bytes, any content) lower-cased and right-aligned
+ * to buf[NAME_END], a word at a time (the bytes before the name in its
+ * first word are zero), and put in h[] and slen[] the hash and length of
+ * each label suffix, shortest first, at most maxlabels of them and
+ * leaving out the skip shortest.
  *
  * Words are taken from the end of the name, so every suffix shares them
  * with the name: the hash of a suffix of L bytes is a chain over its
@@ -518,20 +516,27 @@ hash_final(uint64_t c, uint64_t partial, size_t len)
  */
 static inline size_t
 hash_suffixes(const unsigned char *name, size_t len, unsigned char *buf,
-    uint64_t *h, uint8_t *slen, size_t maxlabels)
+    uint64_t *h, uint8_t *slen, size_t skip, size_t maxlabels)
 {
-	unsigned char *end = buf + NAME_END, *p;
-	size_t nw = (len + 7) / 8, rest = len % 8, kw, n = 0, l;
+	unsigned char *end = buf + NAME_END;
+	size_t nw = (len + 7) / 8, rest = len % 8, kw, n = 0, l, i;
 	uint64_t c = H_K2, w = 0, dots;
 	int bit;
 
-	/* Zero the word the name starts in, then copy the name over it. */
-	store_le64(end - 8 * nw, 0);
-	memcpy(end - len, name, len);
 	for (kw = 0; kw < nw; kw++) {
-		p = end - 8 * (kw + 1);
-		w = swar_lower(load_le64(p));
-		store_le64(p, w);
+		/*
+		 * Whole words straight from the name; the first few bytes,
+		 * if any, one at a time, into the top of a word.  (A small
+		 * memcpy here becomes a slow `rep movs`.)
+		 */
+		if (kw == nw - 1 && rest != 0) {
+			for (w = 0, i = rest; i-- > 0;)
+				w = w << 8 | name[i];
+			w <<= 8 * (8 - rest);
+		} else
+			w = load_le64(name + len - 8 * (kw + 1));
+		w = swar_lower(w);
+		store_le64(end - 8 * (kw + 1), w);
 		dots = swar_dots(w);
 		if (kw == nw - 1 && rest != 0)
 			dots = top_bytes(dots, rest);
@@ -542,6 +547,12 @@ hash_suffixes(const unsigned char *name, size_t len, unsigned char *buf,
 			dots &= ~(0xffULL << (bit & ~7));
 			if (l == 0)
 				continue;	/* after a final dot: empty */
+			if (skip > 0) {
+				/* Shorter than any domain: not hashed. */
+				skip--;
+				maxlabels--;
+				continue;
+			}
 			h[n] = hash_final(c, top_bytes(w, l - 8 * kw), l);
 			slen[n++] = (uint8_t)l;
 			if (n == maxlabels)
@@ -552,6 +563,8 @@ hash_suffixes(const unsigned char *name, size_t len, unsigned char *buf,
 		c = hash_chain(c, w);
 	}
 	/* The whole name. */
+	if (skip > 0)
+		return n;
 	h[n] = hash_final(c, rest ? top_bytes(w, rest) : 0, len);
 	slen[n++] = (uint8_t)len;
 	return n;
@@ -566,7 +579,7 @@ hash_name(const unsigned char *name, size_t len, unsigned char *buf,
 	uint8_t slen[LOOKUP_LABELS];
 	size_t n;
 
-	n = hash_suffixes(name, len, buf, h, slen, LOOKUP_LABELS);
+	n = hash_suffixes(name, len, buf, h, slen, 0, LOOKUP_LABELS);
 	*ret_labels = n;
 	return h[n - 1];
 }
@@ -576,47 +589,32 @@ hash_name(const unsigned char *name, size_t len, unsigned char *buf,
  */
 
 static inline const uint64_t *
-filter_block(const struct catalog *cat, uint64_t h)
+filter_word(const struct catalog *cat, uint64_t h)
 {
-	/* Range reduction by multiplication: any number of blocks. */
-	return cat->filter + (FILTER_BLOCK / 8) *
-	    (((uint64_t)(uint32_t)h * cat->nblocks) >> 32);
+	/* Range reduction by multiplication: any number of words. */
+	return cat->filter + (((uint64_t)(uint32_t)h * cat->nwords) >> 32);
 }
 
-/* FILTER_K bit positions in a 512-bit block, 9 bits each. */
+/* Four bits of the word, chosen by bits the word index did not use. */
 static inline uint64_t
-filter_bits(uint64_t h)
+filter_mask(uint64_t h)
 {
-	return h * H_K2;
+	return 1ULL << (h >> 58) | 1ULL << (h >> 52 & 63) |
+	    1ULL << (h >> 46 & 63) | 1ULL << (h >> 40 & 63);
 }
 
 static inline int
 filter_test(const struct catalog *cat, uint64_t h)
 {
-	const uint64_t *blk = filter_block(cat, h);
-	uint64_t x = filter_bits(h), ok = 1;
-	unsigned pos;
-	int i;
+	uint64_t m = filter_mask(h);
 
-	for (i = 0; i < FILTER_K; i++) {
-		pos = (unsigned)(x >> (10 + 9 * i)) & 511;
-		ok &= blk[pos >> 6] >> (pos & 63);
-	}
-	return (int)(ok & 1);
+	return (*filter_word(cat, h) & m) == m;
 }
 
 static void
 filter_add(struct catalog *cat, uint64_t h)
 {
-	uint64_t *blk = (uint64_t *)(uintptr_t)filter_block(cat, h);
-	uint64_t x = filter_bits(h);
-	unsigned pos;
-	int i;
-
-	for (i = 0; i < FILTER_K; i++) {
-		pos = (unsigned)(x >> (10 + 9 * i)) & 511;
-		blk[pos >> 6] |= 1ULL << (pos & 63);
-	}
+	*(uint64_t *)(uintptr_t)filter_word(cat, h) |= filter_mask(h);
 }
 
 static inline size_t
@@ -684,18 +682,16 @@ bucket_find(const struct catalog *cat, uint64_t h, const unsigned char *name,
  */
 
 /*
- * A lookup in three stages, so that memory accesses overlap rather than
- * follow one another: hash the name's suffixes and prefetch their filter
- * blocks; test the filter and prefetch the buckets of the suffixes it
- * lets through; read the buckets.  catalog_lookup_many() runs each stage
- * over several names before the next.
+ * A lookup in stages, so that memory accesses overlap rather than follow
+ * one another: hash the name's suffixes; test the filter and prefetch the
+ * buckets of the suffixes it lets through; read the buckets.  The filter
+ * is usually in cache; catalog_lookup_many() prefetches it too, and runs
+ * each stage over several names before the next.
  */
 static inline void
 lookup_hash(const struct catalog *cat, const char *name, size_t len,
     struct probe *pr)
 {
-	size_t i, k;
-
 	pr->n = 0;
 	if (cat == NULL || name == NULL || len == 0 || len > LOOKUP_MAX ||
 	    cat->ndomains == 0)
@@ -705,16 +701,20 @@ lookup_hash(const struct catalog *cat, const char *name, size_t len,
 	if (len == 0)
 		return;
 	/*
-	 * No domain has more labels than maxlabels, so labels further left
-	 * are never hashed; suffixes shorter than minlabels are dropped.
+	 * No domain has more labels than maxlabels or fewer than minlabels:
+	 * other suffixes are not hashed.
 	 */
-	k = hash_suffixes((const unsigned char *)name, len, pr->buf, pr->h,
-	    pr->len, cat->maxlabels);
-	for (i = cat->minlabels - 1; i < k; i++) {
-		__builtin_prefetch(filter_block(cat, pr->h[i]));
-		pr->h[pr->n] = pr->h[i];
-		pr->len[pr->n++] = pr->len[i];
-	}
+	pr->n = hash_suffixes((const unsigned char *)name, len, pr->buf,
+	    pr->h, pr->len, cat->minlabels - 1, cat->maxlabels);
+}
+
+static inline void
+lookup_prefetch_filter(const struct catalog *cat, const struct probe *pr)
+{
+	size_t i;
+
+	for (i = 0; i < pr->n; i++)
+		__builtin_prefetch(filter_word(cat, pr->h[i]));
 }
 
 static inline void
@@ -772,8 +772,10 @@ catalog_lookup_many(const struct catalog *cat, size_t n,
 	 */
 	for (i = 0; i < n; i += m) {
 		m = n - i < LOOKUP_BATCH ? n - i : LOOKUP_BATCH;
-		for (j = 0; j < m; j++)
+		for (j = 0; j < m; j++) {
 			lookup_hash(cat, names[i + j], lens[i + j], &pr[j]);
+			lookup_prefetch_filter(cat, &pr[j]);
+		}
 		for (j = 0; j < m; j++)
 			lookup_filter(cat, &pr[j]);
 		for (j = 0; j < m; j++) {
@@ -1642,11 +1644,10 @@ build_table(struct loader *ld)
 			longbytes += len;
 	}
 	cat->nbuckets = need * 100 / (BUCKET_ROOM * FILL_PERCENT) + 1;
-	cat->nblocks = (cat->ndomains * FILTER_BITS + FILTER_BLOCK * 8 - 1) /
-	    (FILTER_BLOCK * 8) + 1;
+	cat->nwords = cat->ndomains * FILTER_BITS / 64 + 1;
 	if ((cat->buckets = table_alloc(cat->nbuckets * BUCKET_SIZE,
 	    &cat->bucketmap)) == NULL ||
-	    (cat->filter = table_alloc(cat->nblocks * FILTER_BLOCK,
+	    (cat->filter = table_alloc(cat->nwords * sizeof(uint64_t),
 	    &cat->filtermap)) == NULL ||
 	    (longbytes > 0 && (cat->longpool = malloc(longbytes)) == NULL)) {
 		errs_nomem(&ld->errs);

@@ -760,6 +760,7 @@ struct rsect {
 	struct rkey		**ktail;
 	unsigned		 line;
 	size_t			 idx;		/* into groups or persons */
+	bool			 badlines;	/* skip the missing-key check */
 };
 
 struct cerr {
@@ -984,7 +985,12 @@ show_value(const struct rkey *k, const struct rfrag *frag, char *buf,
 	if (frag != NULL) {
 		if (frag != k->frags)
 			o = (size_t)snprintf(buf, len, "...");
-		n = frag->len > SHOW_MAX ? SHOW_MAX + 1 : frag->len;
+		n = frag->len;
+		/* "a, b," shows as "a, b": the ',' only joins lines. */
+		while (n > 0 && (frag->text[n - 1] == ',' ||
+		    is_blank(frag->text[n - 1])))
+			n--;
+		n = n > SHOW_MAX ? SHOW_MAX + 1 : n;
 		memcpy(tmp, frag->text, n);
 	} else {
 		for (f = k->frags; f != NULL && n <= SHOW_MAX; f = f->next) {
@@ -1293,7 +1299,7 @@ static void
 lex_section(struct st *st, const char *t, size_t tlen, char *out,
     size_t cap)
 {
-	char qb[QLEN], hdr[CONFIG_NAME_MAX + 16];
+	char qb[QLEN], hdr[QLEN * 2];
 	enum sect_kind kind = SECT_NONE;
 	const char *w, *n, *p, *end = t + tlen - 1;
 	size_t wlen, nlen, hlen;
@@ -1313,25 +1319,24 @@ lex_section(struct st *st, const char *t, size_t tlen, char *out,
 	wlen = (size_t)(p - w);
 	for (n = p; n < end && is_blank(*n); n++)
 		;
-	for (p = n; p < end && !is_blank(*p); p++)
+	/* The name is the rest, blanks and all, so that "[person J Smith]"
+	 * is reported as a bad name. */
+	for (nlen = (size_t)(end - n); nlen > 0 && is_blank(n[nlen - 1]);
+	    nlen--)
 		;
-	nlen = (size_t)(p - n);
-	for (; p < end && is_blank(*p); p++)
-		;
-	if (wlen == 0 || p != end)
+	if (wlen == 0)
 		goto bad;
 	for (k = 1; k < SECT_NKINDS; k++)
 		if (strlen(sect_words[k]) == wlen &&
 		    memcmp(sect_words[k], w, wlen) == 0)
 			kind = (enum sect_kind)k;
 	/* The header as messages show it: escaped, blanks made single. */
+	quote(w, wlen, hdr);
 	if (nlen > 0) {
-		escape(w, wlen, hdr, sizeof(hdr) / 2);
 		hlen = strlen(hdr);
 		hdr[hlen++] = ' ';
-		escape(n, nlen, hdr + hlen, sizeof(hdr) - hlen);
-	} else
-		escape(w, wlen, hdr, sizeof(hdr));
+		quote(n, nlen, hdr + hlen);
+	}
 	hlen = strlen(hdr);
 	if ((s = sect_new(st, SECT_NONE, hdr, hlen, n, nlen)) == NULL)
 		return;
@@ -1389,8 +1394,13 @@ lex_section(struct st *st, const char *t, size_t tlen, char *out,
 	snprintf(out, cap, "[%s]", hdr);
 	return;
  bad:
-	lerr(st, st->lineno, "bad section header '%s' (want [NAME] or "
-	    "[group NAME])", quote(t, tlen, qb));
+	if (memchr(t + 1, '[', tlen - 1) == NULL &&
+	    (p = memchr(t, ']', tlen)) != NULL && p < end)
+		lerr(st, st->lineno, "bad section header '%s' (text after "
+		    "']'; put keys on lines of their own)", quote(t, tlen, qb));
+	else
+		lerr(st, st->lineno, "bad section header '%s' (want [NAME] or "
+		    "[group NAME])", quote(t, tlen, qb));
 	/* Keys that follow belong to no section we know. */
 	st->cur = sect_new(st, SECT_NONE, "?", 1, NULL, 0);
 }
@@ -1400,17 +1410,21 @@ static bool
 lex_key(struct st *st, const char *t, size_t tlen, char *out, size_t cap)
 {
 	char qb[QLEN], qv[QLEN];
-	const char *eq, *v;
+	const char *eq, *v, *hint;
 	size_t i, nlen, vlen;
 
 	if ((eq = memchr(t, '=', tlen)) == NULL) {
+		for (i = 0; i < tlen && key_char(t[i]); i++)
+			;
+		hint = i > 0 && i < tlen && t[i] == ':' ?
+		    " (write '=', not ':')" : "";
 		if (st->cur != NULL)
 			lerr(st, st->lineno, "[%s]: '%s' is not 'key = value', "
-			    "a [section] or a comment", st->cur->hdr,
-			    quote(t, tlen, qb));
+			    "a [section] or a comment%s", st->cur->hdr,
+			    quote(t, tlen, qb), hint);
 		else
 			lerr(st, st->lineno, "'%s' is not 'key = value', a "
-			    "[section] or a comment", quote(t, tlen, qb));
+			    "[section] or a comment%s", quote(t, tlen, qb), hint);
 		return false;
 	}
 	nlen = (size_t)(eq - t);
@@ -1518,9 +1532,13 @@ lex_line(struct st *st, const char *p, size_t len, char *out, size_t cap)
 	else if (!lex_key(st, t, tlen, out, cap)) {
 		st->in_key = false;
 		st->in_bad = true;
+		if (st->cur != NULL)
+			st->cur->badlines = true;
 	}
 	return;
  bad:
+	if (st->cur != NULL)
+		st->cur->badlines = true;
 	/* A bad line inside a value goes alone; any other bad line takes
 	 * the indented lines that follow it along. */
 	if (!(len > 0 && is_blank(p[0]) && st->in_key)) {
@@ -1620,29 +1638,45 @@ frag_add(struct st *st, struct rkey *k, const char *value, unsigned line)
 	return true;
 }
 
+/* The first line of a value as messages show it (see show_value). */
+static const char *
+show_line(const char *value, char *buf)
+{
+	size_t n = strlen(value);
+
+	while (n > 0 && (value[n - 1] == ',' || is_blank(value[n - 1])))
+		n--;
+	return quote(value, n, buf);
+}
+
 static void
 key_add(struct st *st, const char *name, const char *value)
 {
-	char qb[QLEN], qv[QLEN];
+	char qb[QLEN], qv[QLEN], lower[KEYNAME_MAX + 1];
 	struct rsect *sec = st->cur;
 	const struct keydef *def;
 	struct rkey *k;
+	size_t i;
 	int day;
 
 	st->lastkey = NULL;
 	if (sec == NULL || sec->kind == SECT_NONE)
 		return;
 	if ((def = key_lookup(sec->kind, name, &day)) == NULL) {
-		lerr(st, st->lineno, "[%s] %s = %s: unknown key in [%s]",
-		    sec->hdr, quotes(name, qb), quotes(value, qv),
-		    sect_words[sec->kind]);
+		for (i = 0; i < sizeof(lower) - 1 && name[i] != '\0'; i++)
+			lower[i] = (char)to_lower(name[i]);
+		lower[i] = '\0';
+		lerr(st, st->lineno, "[%s] %s = %s: unknown key in [%s]%s",
+		    sec->hdr, quotes(name, qb), show_line(value, qv),
+		    sect_words[sec->kind], key_lookup(sec->kind, lower,
+		    &day) != NULL ? " (keys are lower case)" : "");
 		return;
 	}
 	for (k = sec->keys; k != NULL; k = k->next)
 		if (k->def == def && k->day == day) {
 			lerr(st, st->lineno, "[%s] %s = %s: duplicate key "
 			    "(first at line %u)", sec->hdr, name,
-			    quotes(value, qv), k->line);
+			    show_line(value, qv), k->line);
 			return;
 		}
 	if ((k = tmp_alloc(st, sizeof(*k))) == NULL ||
@@ -1959,6 +1993,8 @@ prefix_parse(const char *s, struct cidr *ret, char *why, size_t whylen)
 
 	if (cidr_parse(s, ret) == 0)
 		return 0;
+	if (has_blank(s))
+		goto blank;
 	alen = slash != NULL ? (size_t)(slash - s) : strlen(s);
 	if (alen == 0 || alen >= sizeof(a))
 		goto badaddr;
@@ -1981,28 +2017,34 @@ prefix_parse(const char *s, struct cidr *ret, char *why, size_t whylen)
 	    quotes(s, qb), net);
 	return -EINVAL;
  badaddr:
-	if (has_blank(s))
-		whyf(why, whylen, "bad address '%s' (separate items with ',')",
-		    quotes(s, qb));
-	else
-		whyf(why, whylen, "bad address '%s'", quotes(s, qb));
+	whyf(why, whylen, "bad address '%s'", quotes(s, qb));
+	return -EINVAL;
+ blank:
+	whyf(why, whylen, "'%s' has a blank (separate items with ',')",
+	    quotes(s, qb));
 	return -EINVAL;
 }
 
-/* Five ':' or five '-' and no "::" or '.': meant as a MAC. */
+/* Pairs of characters between ':' or '-', at least three, and not
+ * hex-only IPv6 ("fd10::1"): meant as a MAC. */
 static bool
 looks_like_mac(const char *s)
 {
-	size_t colons = 0, dashes = 0;
-	const char *p;
+	size_t i, pairs = 0;
+	char sep = 0;
 
-	if (strstr(s, "::") != NULL || strchr(s, '.') != NULL)
-		return false;
-	for (p = s; *p != '\0'; p++) {
-		colons += *p == ':';
-		dashes += *p == '-';
+	for (i = 0;; i += 3) {
+		if (s[i] == '\0' || s[i + 1] == '\0' || key_char(s[i]) == 0 ||
+		    key_char(s[i + 1]) == 0 || s[i] == '-' || s[i + 1] == '-')
+			return false;
+		pairs++;
+		if (s[i + 2] == '\0')
+			return pairs >= 3;
+		if (sep == 0 && (s[i + 2] == ':' || s[i + 2] == '-'))
+			sep = s[i + 2];
+		if (s[i + 2] != sep)
+			return false;
 	}
-	return colons == 5 || dashes == 5;
 }
 
 /* One device: an address, a prefix (not for a person) or a MAC. */
@@ -2325,6 +2367,11 @@ p_interface(const struct kctx *kc)
 	if ((names = cfg_array(kc->st, (size_t)n, sizeof(*names))) == NULL)
 		return;
 	for (i = 0; i < n; i++) {
+		if (has_blank(v[i].s)) {
+			kerr(kc, v[i].frag, "'%s' has a blank (separate items "
+			    "with ',')", quote(v[i].s, v[i].len, qb));
+			continue;
+		}
 		if (!ifname_ok(v[i].s, v[i].len)) {
 			kerr(kc, v[i].frag, "bad interface name '%s' (want "
 			    "1-%d of A-Z, a-z, 0-9, '.', '_' and '-')",
@@ -2477,47 +2524,46 @@ groupref_get(const struct kctx *kc, bool none_ok)
 	return s;
 }
 
+/* A weekday name, any case: its place in the week (mon 0), or -1. */
+static int
+weekday_find(const char *s, size_t len)
+{
+	int k;
+
+	if (len != 3)
+		return -1;
+	for (k = 0; k < 7; k++)
+		if (to_lower(s[0]) == day_names[week_order[k]][0] &&
+		    to_lower(s[1]) == day_names[week_order[k]][1] &&
+		    to_lower(s[2]) == day_names[week_order[k]][2])
+			return k;
+	return -1;
+}
+
 /* "mon-fri", "mon, wed, fri", "mon-wed, fri". */
 static void
 p_school_days(const struct kctx *kc)
 {
-	char qb[QLEN], lo[4];
+	char qb[QLEN];
 	struct item *v = NULL;
+	const char *dash, *bad;
+	size_t alen, blen;
 	uint8_t days = 0, these;
 	int n, i, a, b, k;
-	const char *dash;
-	size_t alen;
 
 	if ((n = items_get(kc, true, 7, &v)) < 0)
 		return;
 	for (i = 0; i < n; i++) {
 		dash = strchr(v[i].s, '-');
 		alen = dash != NULL ? (size_t)(dash - v[i].s) : v[i].len;
-		a = b = -1;
-		for (k = 0; k < 7; k++) {
-			if (alen == 3) {
-				lo[0] = (char)to_lower(v[i].s[0]);
-				lo[1] = (char)to_lower(v[i].s[1]);
-				lo[2] = (char)to_lower(v[i].s[2]);
-				lo[3] = '\0';
-				if (strcmp(lo, day_names[week_order[k]]) == 0)
-					a = k;
-			}
-			if (dash != NULL && strlen(dash + 1) == 3) {
-				lo[0] = (char)to_lower(dash[1]);
-				lo[1] = (char)to_lower(dash[2]);
-				lo[2] = (char)to_lower(dash[3]);
-				lo[3] = '\0';
-				if (strcmp(lo, day_names[week_order[k]]) == 0)
-					b = k;
-			}
-		}
-		if (dash == NULL)
-			b = a;
+		blen = dash != NULL ? strlen(dash + 1) : 0;
+		a = weekday_find(v[i].s, alen);
+		b = dash != NULL ? weekday_find(dash + 1, blen) : a;
 		if (a < 0 || b < 0) {
+			bad = a < 0 ? v[i].s : dash + 1;
 			kerr(kc, v[i].frag, "bad weekday '%s' (want mon, tue, "
 			    "wed, thu, fri, sat or sun, or a range such as "
-			    "mon-fri)", quote(v[i].s, v[i].len, qb));
+			    "mon-fri)", quote(bad, a < 0 ? alen : blen, qb));
 			return;
 		}
 		if (b < a) {
@@ -2655,6 +2701,11 @@ p_platforms(const struct kctx *kc, struct config_group *g)
 	if ((w = cfg_array(kc->st, (size_t)n + 1, sizeof(*w))) == NULL)
 		return;
 	for (i = 0; i < n; i++) {
+		if (has_blank(v[i].s)) {
+			kerr(kc, v[i].frag, "'%s' has a blank (separate items "
+			    "with ',')", quote(v[i].s, v[i].len, qb));
+			continue;
+		}
 		if (!group_name_ok(v[i].s, v[i].len)) {
 			kerr(kc, v[i].frag, "bad platform or category '%s' "
 			    "(want 1-%d of a-z, 0-9, '_' and '-')",
@@ -2756,4 +2807,1087 @@ p_text(const struct kctx *kc, const char **ret)
 		return;
 	}
 	*ret = cfg_strndup(kc->st, s, strlen(s));
+}
+
+static const struct rkey *
+sect_key(const struct rsect *s, enum key_id id)
+{
+	const struct rkey *k;
+
+	for (k = s != NULL ? s->keys : NULL; k != NULL; k = k->next)
+		if (k->def->id == id)
+			return k;
+	return NULL;
+}
+
+static void
+key_parse(struct st *st, const struct rsect *s, const struct rkey *k)
+{
+	static const char *const on_exit_words[] = { "keep", "flush", NULL };
+	static const char *const lessons_words[] = { "block", "allow", NULL };
+	static const char *const outside_words[] = {
+		"block", "quota", "allow", NULL
+	};
+	struct config *cfg = st->cfg;
+	struct kctx kc = { st, s, k };
+	struct config_group *g = NULL;
+	struct xgroup *xg = NULL;
+	struct xperson *xp = NULL;
+	const char *p;
+	bool unused;
+	int w;
+
+	if (s->kind == SECT_GROUP) {
+		g = &st->groups[s->idx];
+		xg = &st->xgroups[s->idx];
+	} else if (s->kind == SECT_PERSON)
+		xp = &st->xpersons[s->idx];
+	switch (k->def->id) {
+	case K_INTERFACE:
+		p_interface(&kc);
+		break;
+	case K_LAN:
+		cfg->gateway.nlan = prefixes_parse(&kc, false,
+		    &cfg->gateway.lan, &st->lan_bad);
+		break;
+	case K_TIMEZONE:
+		p_timezone(&kc);
+		break;
+	case K_STATE_DIR:
+		p_dir(&kc, &cfg->gateway.state_dir);
+		break;
+	case K_PLATFORMS_DIR:
+		p_dir(&kc, &cfg->gateway.platforms_dir);
+		break;
+	case K_OVERRIDES_DIR:
+		p_dir(&kc, &cfg->gateway.overrides_dir);
+		break;
+	case K_NEVER_BLOCK:
+		cfg->gateway.nnever_block = prefixes_parse(&kc, true,
+		    &cfg->gateway.never_block, &unused);
+		break;
+	case K_ON_EXIT:
+		if ((w = word_get(&kc, on_exit_words)) >= 0)
+			cfg->gateway.on_exit = (enum config_on_exit)w;
+		break;
+	case K_TICK:
+		p_duration(&kc, TICK_MIN, TICK_MAX, &cfg->gateway.tick);
+		break;
+	case K_CAPTURE_BUFFER:
+		p_size(&kc, CAPBUF_MIN, CAPBUF_MAX,
+		    &cfg->gateway.capture_buffer);
+		break;
+	case K_DEFAULT_GROUP:
+		st->kdefault_group = k;
+		st->default_group = groupref_get(&kc, true);
+		break;
+	case K_SCHOOL_DAYS:
+		p_school_days(&kc);
+		break;
+	case K_LESSONS:
+		p_windows(&kc, &st->lessons);
+		break;
+	case K_LESSONS_DAY:
+		p_windows(&kc, &st->lessons_on[k->day]);
+		break;
+	case K_BREAKS:
+		p_windows(&kc, &st->breaks);
+		break;
+	case K_BREAKS_DAY:
+		p_windows(&kc, &st->breaks_on[k->day]);
+		break;
+	case K_TERMS:
+		p_dateranges(&kc, CONFIG_RANGES_MAX, true,
+		    &cfg->schedule.terms, &cfg->schedule.terms_set);
+		break;
+	case K_CLOSED:
+		p_dateranges(&kc, CONFIG_LIST_MAX, false,
+		    &cfg->schedule.closed, &unused);
+		break;
+	case K_MEMBERS:
+		devices_parse(&kc, false, &xg->dev0, &xg->ndev, &xg->src0,
+		    &xg->nsrc);
+		break;
+	case K_GROUP_LESSONS:
+		if ((w = word_get(&kc, lessons_words)) >= 0)
+			g->lessons = (enum config_lessons)w;
+		break;
+	case K_OUTSIDE:
+		if ((w = word_get(&kc, outside_words)) >= 0)
+			g->outside = (enum config_outside)w;
+		break;
+	case K_DAILY_QUOTA:
+		p_duration(&kc, QUOTA_MIN, QUOTA_MAX, &g->daily_quota);
+		break;
+	case K_ACTIVE_BYTES:
+		p_size(&kc, 1, ACTIVE_MAX, &g->active_bytes);
+		break;
+	case K_PLATFORMS:
+		p_platforms(&kc, g);
+		break;
+	case K_GROUP:
+		xp->kgroup = k;
+		xp->gname = groupref_get(&kc, false);
+		break;
+	case K_DEVICES:
+		devices_parse(&kc, true, &xp->dev0, &xp->ndev, &xp->src0,
+		    &xp->nsrc);
+		break;
+	case K_LISTEN:
+		p_listen(&kc);
+		break;
+	case K_CA_CERT:
+		if ((p = path_get(&kc, true)) != NULL && strcmp(p, "none") != 0)
+			cfg->blockpage.ca_cert = p;
+		break;
+	case K_CA_KEY:
+		if ((p = path_get(&kc, true)) != NULL && strcmp(p, "none") != 0)
+			cfg->blockpage.ca_key = p;
+		break;
+	case K_SCHOOL:
+		p_text(&kc, &cfg->blockpage.school);
+		break;
+	case K_CONTACT:
+		p_text(&kc, &cfg->blockpage.contact);
+		break;
+	}
+}
+
+static void
+defaults(struct config *cfg)
+{
+	cfg->gateway.timezone = DEFAULT_TIMEZONE;
+	cfg->gateway.state_dir = DEFAULT_STATE_DIR;
+	cfg->gateway.platforms_dir = DEFAULT_PLATFORMS_DIR;
+	cfg->gateway.overrides_dir = DEFAULT_OVERRIDES_DIR;
+	cfg->gateway.on_exit = CONFIG_ON_EXIT_KEEP;
+	cfg->gateway.tick = DEFAULT_TICK;
+	cfg->gateway.capture_buffer = DEFAULT_CAPTURE_BUFFER;
+	cfg->schedule.school_days = 0x3e;	/* mon-fri */
+}
+
+static void
+group_init(struct st *st, struct config_group *g, const struct rsect *s)
+{
+	static const char *const social[] = { DEFAULT_PLATFORMS };
+
+	g->name = cfg_strndup(st, s->name, strlen(s->name));
+	g->lessons = CONFIG_LESSONS_BLOCK;
+	g->outside = CONFIG_OUTSIDE_BLOCK;
+	g->daily_quota = DEFAULT_DAILY_QUOTA;
+	g->active_bytes = DEFAULT_ACTIVE_BYTES;
+	g->platforms = social;
+	g->nplatforms = 1;
+	g->line = s->line;
+}
+
+static void
+values_pass(struct st *st)
+{
+	const struct keydef *d;
+	const struct rsect *s;
+	const struct rkey *k;
+	size_t i;
+
+	st->groups = cfg_array(st, st->ngroups, sizeof(*st->groups));
+	st->xgroups = tmp_alloc(st, (st->ngroups + 1) * sizeof(*st->xgroups));
+	st->persons = cfg_array(st, st->npersons, sizeof(*st->persons));
+	st->xpersons = tmp_alloc(st, (st->npersons + 1) *
+	    sizeof(*st->xpersons));
+	if (st->oom)
+		return;
+	for (s = st->sects; s != NULL && !st->oom; s = s->next) {
+		if (s->kind == SECT_NONE)
+			continue;
+		if (s->kind == SECT_GROUP) {
+			group_init(st, &st->groups[s->idx], s);
+			st->xgroups[s->idx].sec = s;
+		} else if (s->kind == SECT_PERSON) {
+			st->persons[s->idx].name = cfg_strndup(st, s->name,
+			    strlen(s->name));
+			st->persons[s->idx].line = s->line;
+			st->xpersons[s->idx].sec = s;
+		}
+		for (k = s->keys; k != NULL && !st->oom; k = k->next)
+			if (!k->toolong)
+				key_parse(st, s, k);
+		for (i = 0; i < sizeof(keydefs) / sizeof(keydefs[0]); i++) {
+			d = &keydefs[i];
+			if (d->sect == s->kind && d->required &&
+			    !s->badlines && sect_key(s, d->id) == NULL)
+				serr(st, s, "missing key %s (want %s)", d->name,
+				    d->want);
+		}
+	}
+}
+
+/*
+ * Pass 3: what needs more than one key.
+ */
+static unsigned
+eof_line(const struct st *st)
+{
+	return st->lineno > 0 ? st->lineno : 1;
+}
+
+static void
+days_format(uint8_t days, char *buf, size_t len)
+{
+	size_t o = 0;
+	int k, j;
+
+	buf[0] = '\0';
+	for (k = 0; k < 7; k = j) {
+		if (!(days & (1u << week_order[k]))) {
+			j = k + 1;
+			continue;
+		}
+		for (j = k + 1; j < 7 && (days & (1u << week_order[j])); j++)
+			;
+		if (o >= len)
+			break;
+		if (j - k > 1)
+			o += (size_t)snprintf(buf + o, len - o, "%s%s-%s",
+			    o > 0 ? ", " : "", day_names[week_order[k]],
+			    day_names[week_order[j - 1]]);
+		else
+			o += (size_t)snprintf(buf + o, len - o, "%s%s",
+			    o > 0 ? ", " : "", day_names[week_order[k]]);
+	}
+	if (o == 0)
+		snprintf(buf, len, "none");
+}
+
+static void
+wset_format(const struct wset *ws, char *buf, size_t len)
+{
+	size_t o = 0, i;
+
+	buf[0] = '\0';
+	for (i = 0; i < ws->n && o + 16 < len; i++) {
+		if (i > 0)
+			o += (size_t)snprintf(buf + o, len - o, ", ");
+		o += (size_t)config_format_window(&ws->w[i], buf + o, len - o);
+	}
+	if (ws->n == 0)
+		snprintf(buf, len, "none");
+}
+
+/* in lies within out on the day out starts, or on the next. */
+static bool
+window_inside(const struct config_window *in, const struct config_window *out)
+{
+	const unsigned day = CONFIG_DAY_MINUTES;
+	unsigned i0, i1, o0, o1;
+
+	window_span(in, &i0, &i1);
+	window_span(out, &o0, &o1);
+	return (i0 >= o0 && i1 <= o1) || (i0 + day >= o0 && i1 + day <= o1);
+}
+
+static void
+whole_schedule(struct st *st)
+{
+	struct config *cfg = st->cfg;
+	const struct rsect *s = st->first[SECT_SCHEDULE];
+	const struct wset *lw, *bw;
+	struct kctx kc;
+	char daybuf[64], missing[64], wb[16], lb[256];
+	bool bad, reported[CONFIG_RANGES_MAX];
+	uint8_t days = cfg->schedule.school_days;
+	size_t i, j, o = 0;
+	int k, d;
+
+	if (s == NULL || s->kind != SECT_SCHEDULE) {
+		lerr(st, eof_line(st), "missing [schedule] section (lessons is "
+		    "required)");
+		return;
+	}
+	kc.st = st;
+	kc.sec = s;
+	days_format(days, daybuf, sizeof(daybuf));
+	missing[0] = '\0';
+	bad = st->lessons.bad || st->breaks.bad;
+	for (k = 0; k < 7; k++) {
+		d = week_order[k];
+		bad |= st->lessons_on[d].bad || st->breaks_on[d].bad;
+		if (days & (1u << d)) {
+			if (st->lessons.key == NULL &&
+			    st->lessons_on[d].key == NULL && o < sizeof(missing))
+				o += (size_t)snprintf(missing + o,
+				    sizeof(missing) - o, "%s%s", o ? ", " : "",
+				    day_names[d]);
+			continue;
+		}
+		/* lessons.sat when sat is no school day: a typo somewhere. */
+		if ((kc.key = st->lessons_on[d].key) != NULL) {
+			kerr(&kc, NULL, "%s is not a school day (school_days = "
+			    "%s)", day_names[d], daybuf);
+			bad = true;
+		}
+		if ((kc.key = st->breaks_on[d].key) != NULL) {
+			kerr(&kc, NULL, "%s is not a school day (school_days = "
+			    "%s)", day_names[d], daybuf);
+			bad = true;
+		}
+	}
+	if (o > 0) {
+		serr(st, s, "no lessons on %s (set lessons, or lessons.DAY for "
+		    "every school day)", missing);
+		bad = true;
+	}
+	for (d = 0; d < 7; d++) {
+		if (st->lessons_on[d].key != NULL)
+			cfg->schedule.lessons_on_set |= (uint8_t)(1u << d);
+		if (st->breaks_on[d].key != NULL)
+			cfg->schedule.breaks_on_set |= (uint8_t)(1u << d);
+		cfg->schedule.lessons_on[d].v = st->lessons_on[d].w;
+		cfg->schedule.lessons_on[d].n = st->lessons_on[d].n;
+		cfg->schedule.breaks_on[d].v = st->breaks_on[d].w;
+		cfg->schedule.breaks_on[d].n = st->breaks_on[d].n;
+		if (!(days & (1u << d)))
+			continue;
+		lw = st->lessons_on[d].key != NULL ? &st->lessons_on[d] :
+		    &st->lessons;
+		bw = st->breaks_on[d].key != NULL ? &st->breaks_on[d] :
+		    &st->breaks;
+		cfg->schedule.day_lessons[d].v = lw->w;
+		cfg->schedule.day_lessons[d].n = lw->n;
+		cfg->schedule.day_breaks[d].v = bw->w;
+		cfg->schedule.day_breaks[d].n = bw->n;
+	}
+	cfg->schedule.lessons.v = st->lessons.w;
+	cfg->schedule.lessons.n = st->lessons.n;
+	cfg->schedule.breaks.v = st->breaks.w;
+	cfg->schedule.breaks.n = st->breaks.n;
+	if (bad)
+		return;
+	/* Breaks lie inside the lessons of their day: a break is time
+	 * inside lessons that counts as outside. */
+	memset(reported, 0, sizeof(reported));
+	for (k = 0; k < 7; k++) {
+		d = week_order[k];
+		if (!(days & (1u << d)))
+			continue;
+		lw = st->lessons_on[d].key != NULL ? &st->lessons_on[d] :
+		    &st->lessons;
+		bw = st->breaks_on[d].key != NULL ? &st->breaks_on[d] :
+		    &st->breaks;
+		for (i = 0; i < bw->n; i++) {
+			if (bw == &st->breaks && reported[i])
+				continue;
+			for (j = 0; j < lw->n; j++)
+				if (window_inside(&bw->w[i], &lw->w[j]))
+					break;
+			if (j < lw->n)
+				continue;
+			if (bw == &st->breaks)
+				reported[i] = true;
+			config_format_window(&bw->w[i], wb, sizeof(wb));
+			wset_format(lw, lb, sizeof(lb));
+			kc.key = bw->key;
+			kerr(&kc, bw->frag[i], "break %s is outside the lessons "
+			    "of %s (%s = %s)%s%s", wb, day_names[d],
+			    lw->key != NULL ? lw->key->name : "lessons", lb,
+			    bw == &st->breaks && lw != &st->lessons ?
+			    "; set breaks." : "",
+			    bw == &st->breaks && lw != &st->lessons ?
+			    day_names[d] : "");
+		}
+	}
+}
+
+static const struct config_group *
+group_lookup(const struct st *st, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < st->ngroups; i++)
+		if (strcmp(st->groups[i].name, name) == 0)
+			return &st->groups[i];
+	return NULL;
+}
+
+static void
+whole_names(struct st *st)
+{
+	struct kctx kc;
+	size_t i;
+
+	kc.st = st;
+	for (i = 0; i < st->npersons; i++) {
+		const struct xperson *xp = &st->xpersons[i];
+
+		if (xp->gname == NULL)
+			continue;
+		if ((st->persons[i].group = group_lookup(st, xp->gname)) ==
+		    NULL) {
+			kc.sec = xp->sec;
+			kc.key = xp->kgroup;
+			kerr(&kc, NULL, "there is no [group %s]", xp->gname);
+		}
+	}
+	if (st->default_group != NULL &&
+	    strcmp(st->default_group, "none") != 0 &&
+	    (st->cfg->gateway.default_group = group_lookup(st,
+	    st->default_group)) == NULL) {
+		kc.sec = st->first[SECT_GATEWAY];
+		kc.key = st->kdefault_group;
+		kerr(&kc, NULL, "there is no [group %s]", st->default_group);
+	}
+}
+
+static void dev_err(struct st *, size_t, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* An error about device i, where it is written. */
+static void
+dev_err(struct st *st, size_t i, const char *fmt, ...)
+{
+	const struct devmeta *m = &st->meta[i];
+	struct kctx kc = { st, m->sec, m->key };
+	char body[1024];
+	va_list ap;
+
+	if (!err_keep(st, m->frag->line)) {
+		err_drop(st);
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(body, sizeof(body), fmt, ap);
+	va_end(ap);
+	if (m->included)
+		ierr(st, st->dev[i].file, st->dev[i].line, m->frag->line, "%s",
+		    body);
+	else
+		kerr(&kc, m->frag, "%s", body);
+}
+
+struct dkey {
+	uint8_t		k[20];
+	uint32_t	idx;
+};
+
+static int
+dkey_cmp(const void *a, const void *b)
+{
+	const struct dkey *x = a, *y = b;
+	int c;
+
+	if ((c = memcmp(x->k, y->k, sizeof(x->k))) != 0)
+		return c;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/*
+ * A device written twice: for persons or among group members.  A person's
+ * device may also be a group member (the person wins), so the two are
+ * checked apart.
+ */
+static void
+whole_duplicates(struct st *st, bool persons)
+{
+	const struct config_device *dv;
+	const struct devmeta *a, *b;
+	struct dkey *v;
+	char db[ADDR_STRLEN];
+	size_t n = 0, i, j;
+
+	if ((v = calloc(st->ndev + 1, sizeof(*v))) == NULL) {
+		st->oom = true;
+		return;
+	}
+	for (i = 0; i < st->ndev; i++) {
+		if ((st->meta[i].sec->kind == SECT_PERSON) != persons)
+			continue;
+		dv = &st->dev[i];
+		v[n].k[0] = (uint8_t)dv->kind;
+		if (dv->kind == CONFIG_DEV_MAC)
+			memcpy(v[n].k + 1, dv->mac.bytes, 6);
+		else {
+			v[n].k[1] = dv->prefix.a.family;
+			v[n].k[2] = dv->prefix.prefix;
+			memcpy(v[n].k + 3, dv->prefix.a.bytes, 16);
+		}
+		v[n++].idx = (uint32_t)i;
+	}
+	qsort(v, n, sizeof(*v), dkey_cmp);
+	for (i = 1, j = 0; i < n; i++) {
+		if (memcmp(v[i].k, v[j].k, sizeof(v[i].k)) != 0) {
+			j = i;
+			continue;
+		}
+		a = &st->meta[v[j].idx];
+		b = &st->meta[v[i].idx];
+		device_format(&st->dev[v[i].idx], db, sizeof(db));
+		if (a->sec == b->sec)
+			dev_err(st, v[i].idx, "%s is listed twice, first at "
+			    "%s:%u", db, st->dev[v[j].idx].file,
+			    st->dev[v[j].idx].line);
+		else
+			dev_err(st, v[i].idx, "%s is already %s [%s] at %s:%u",
+			    db, persons ? "a device of" : "a member of",
+			    a->sec->hdr, st->dev[v[j].idx].file,
+			    st->dev[v[j].idx].line);
+	}
+	free(v);
+}
+
+/* Clients are on the LAN: a device outside it is a typo. */
+static void
+whole_lan(struct st *st)
+{
+	const struct config *cfg = st->cfg;
+	const struct cidr *d, *l;
+	char db[ADDR_STRLEN], lb[256];
+	size_t i, j, o = 0;
+
+	if (st->lan_bad || cfg->gateway.nlan == 0)
+		return;
+	lb[0] = '\0';
+	for (j = 0; j < cfg->gateway.nlan && o + ADDR_STRLEN + 8 < sizeof(lb);
+	    j++) {
+		if (j > 0)
+			o += (size_t)snprintf(lb + o, sizeof(lb) - o, ", ");
+		prefix_format(&cfg->gateway.lan[j], lb + o, sizeof(lb) - o);
+		o = strlen(lb);
+	}
+	for (i = 0; i < st->ndev; i++) {
+		if (st->dev[i].kind != CONFIG_DEV_PREFIX)
+			continue;
+		d = &st->dev[i].prefix;
+		for (j = 0; j < cfg->gateway.nlan; j++) {
+			l = &cfg->gateway.lan[j];
+			if (l->prefix <= d->prefix && cidr_contains(l, &d->a))
+				break;
+		}
+		if (j < cfg->gateway.nlan)
+			continue;
+		prefix_format(d, db, sizeof(db));
+		dev_err(st, i, "%s is outside lan (%s)", db, lb);
+	}
+}
+
+static void
+whole_blockpage(struct st *st)
+{
+	const struct config *cfg = st->cfg;
+	const struct rsect *s = st->first[SECT_BLOCKPAGE];
+	struct kctx kc = { st, s, NULL };
+
+	if (s == NULL || s->kind != SECT_BLOCKPAGE)
+		return;
+	if ((cfg->blockpage.ca_cert == NULL) !=
+	    (cfg->blockpage.ca_key == NULL)) {
+		if ((kc.key = sect_key(s, K_CA_CERT)) != NULL &&
+		    cfg->blockpage.ca_cert != NULL)
+			kerr(&kc, NULL, "ca_key is not set (set both ca_cert "
+			    "and ca_key, or neither)");
+		else if ((kc.key = sect_key(s, K_CA_KEY)) != NULL &&
+		    cfg->blockpage.ca_key != NULL)
+			kerr(&kc, NULL, "ca_cert is not set (set both ca_cert "
+			    "and ca_key, or neither)");
+		return;
+	}
+	if (cfg->blockpage.ca_cert != NULL && !cfg->blockpage.enabled &&
+	    (kc.key = sect_key(s, K_CA_CERT)) != NULL &&
+	    sect_key(s, K_LISTEN) != NULL)
+		kerr(&kc, NULL, "the block page needs a listen address to use "
+		    "a CA (listen = none)");
+	else if (cfg->blockpage.ca_cert != NULL && !cfg->blockpage.enabled &&
+	    (kc.key = sect_key(s, K_CA_CERT)) != NULL)
+		kerr(&kc, NULL, "the block page needs a listen address to use "
+		    "a CA (listen is not set)");
+}
+
+static void
+whole_pass(struct st *st)
+{
+	const struct rsect *gw = st->first[SECT_GATEWAY];
+
+	if (st->oom)
+		return;
+	if (gw == NULL || gw->kind != SECT_GATEWAY)
+		lerr(st, eof_line(st), "missing [gateway] section (interface "
+		    "and lan are required)");
+	whole_schedule(st);
+	whole_names(st);
+	whole_duplicates(st, false);
+	whole_duplicates(st, true);
+	whole_lan(st);
+	whole_blockpage(st);
+}
+
+/* Hand the devices to their owners, in the config's arena. */
+static void
+finish(struct st *st)
+{
+	struct config *cfg = st->cfg;
+	struct config_device *dv;
+	struct config_source *src;
+	size_t i, j;
+
+	dv = cfg_array(st, st->ndev + 1, sizeof(*dv));
+	src = cfg_array(st, st->nsrc + 1, sizeof(*src));
+	if (dv == NULL || src == NULL)
+		return;
+	if (st->ndev > 0)
+		memcpy(dv, st->dev, st->ndev * sizeof(*dv));
+	if (st->nsrc > 0)
+		memcpy(src, st->src, st->nsrc * sizeof(*src));
+	for (i = 0; i < st->ngroups; i++) {
+		const struct xgroup *x = &st->xgroups[i];
+		struct config_devices *m = &st->groups[i].members;
+
+		for (j = x->src0; j < x->src0 + x->nsrc; j++)
+			src[j].first -= x->dev0;
+		m->v = dv + x->dev0;
+		m->n = x->ndev;
+		m->src = src + x->src0;
+		m->nsrc = x->nsrc;
+	}
+	for (i = 0; i < st->npersons; i++) {
+		const struct xperson *x = &st->xpersons[i];
+		struct config_devices *m = &st->persons[i].devices;
+
+		for (j = x->src0; j < x->src0 + x->nsrc; j++)
+			src[j].first -= x->dev0;
+		m->v = dv + x->dev0;
+		m->n = x->ndev;
+		m->src = src + x->src0;
+		m->nsrc = x->nsrc;
+	}
+	cfg->groups = st->groups;
+	cfg->ngroups = st->ngroups;
+	cfg->persons = st->persons;
+	cfg->npersons = st->npersons;
+}
+
+static int
+cerr_cmp(const void *a, const void *b)
+{
+	const struct cerr *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The messages, one a line, in file order. */
+static char *
+cause_build(struct st *st)
+{
+	char *s, more[PATH_MAX + 64];
+	size_t len = 1, o = 0, i;
+
+	qsort(st->err, st->nerr, sizeof(st->err[0]), cerr_cmp);
+	more[0] = '\0';
+	if (st->more > 0)
+		snprintf(more, sizeof(more), "%s: %zu more error%s not shown\n",
+		    st->path, st->more, st->more == 1 ? "" : "s");
+	for (i = 0; i < st->nerr; i++)
+		len += strlen(st->err[i].msg) + 1;
+	len += strlen(more);
+	if ((s = malloc(len)) == NULL)
+		return NULL;
+	for (i = 0; i < st->nerr; i++) {
+		o += (size_t)snprintf(s + o, len - o, "%s\n", st->err[i].msg);
+	}
+	snprintf(s + o, len - o, "%s", more);
+	return s;
+}
+
+static void
+st_free(struct st *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nerr; i++)
+		free(st->err[i].msg);
+	free(st->dev);
+	free(st->meta);
+	free(st->src);
+	arena_free(&st->tmp);
+	free(st);
+}
+
+struct config *
+config_load(const char *path, char **cause)
+{
+	struct config_arena *ar = NULL;
+	struct config *cfg = NULL;
+	const char *slash;
+	struct st *st;
+	char *buf = NULL;
+	size_t len;
+	int rc;
+
+	if (cause != NULL)
+		*cause = NULL;
+	if (path == NULL)
+		path = "(null)";
+	if ((st = calloc(1, sizeof(*st))) == NULL ||
+	    (ar = calloc(1, sizeof(*ar))) == NULL ||
+	    (cfg = arena_alloc(ar, sizeof(*cfg))) == NULL)
+		goto oom;
+	cfg->arena = ar;
+	st->cfg = cfg;
+	st->ar = ar;
+	st->stail = &st->sects;
+	if ((st->path = cfg_strndup(st, path, strlen(path))) == NULL)
+		goto oom;
+	cfg->path = st->path;
+	slash = strrchr(path, '/');
+	st->dir = slash != NULL ? arena_strndup(&st->tmp, path,
+	    (size_t)(slash - path)) : "";
+	if (st->dir == NULL)
+		goto oom;
+	if (slash == path)
+		st->dir = "/";
+	defaults(cfg);
+	if ((rc = read_file(path, &buf, &len)) < 0) {
+		if (rc == -ENOMEM)
+			goto oom;
+		err_add(st, 0, "%s: cannot read: %s", path, read_error(rc));
+		goto fail;
+	}
+	st->buf = buf;
+	st->len = len;
+	rc = ini_parse_stream(lex_reader, st, lex_handler, st);
+	free(buf);
+	buf = NULL;
+	if (rc == -2)
+		goto oom;
+	if (rc != 0 && !has_errors(st))
+		lerr(st, rc > 0 ? (unsigned)rc : 1, "the INI parser rejected "
+		    "this line");
+	if (st->oom)
+		goto oom;
+	lex_finish(st);
+	values_pass(st);
+	whole_pass(st);
+	if (st->oom)
+		goto oom;
+	if (has_errors(st))
+		goto fail;
+	finish(st);
+	if (st->oom)
+		goto oom;
+	st_free(st);
+	return cfg;
+ oom:
+	if (cause != NULL)
+		*cause = strdup("out of memory while reading the "
+		    "configuration\n");
+	goto out;
+ fail:
+	if (cause != NULL)
+		*cause = cause_build(st);
+ out:
+	free(buf);
+	if (st != NULL)
+		st_free(st);
+	if (ar != NULL) {
+		arena_free(ar);
+		free(ar);
+	}
+	return NULL;
+}
+
+void
+config_free(struct config *cfg)
+{
+	struct config_arena *ar;
+
+	if (cfg == NULL)
+		return;
+	ar = cfg->arena;
+	arena_free(ar);
+	free(ar);
+}
+
+const struct config_group *
+config_group_find(const struct config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->ngroups; i++)
+		if (strcmp(cfg->groups[i].name, name) == 0)
+			return &cfg->groups[i];
+	return NULL;
+}
+
+const struct config_person *
+config_person_find(const struct config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->npersons; i++)
+		if (strcmp(cfg->persons[i].name, name) == 0)
+			return &cfg->persons[i];
+	return NULL;
+}
+
+/*
+ * config_print.  Lists wrap before PRINT_COLS onto indented continuation
+ * lines, so every line stays far below CONFIG_LINE_MAX and the output
+ * loads back.
+ */
+struct pr {
+	FILE		*f;
+	size_t		 col;
+	size_t		 items;
+};
+
+static void
+pr_start(struct pr *p, FILE *f, const char *key)
+{
+	p->f = f;
+	p->items = 0;
+	p->col = strlen(key) + 2;
+	fprintf(f, "%s =", key);
+}
+
+static void
+pr_item(struct pr *p, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (p->items == 0) {
+		fputc(' ', p->f);
+		p->col++;
+	} else if (p->col + 2 + len + 1 > PRINT_COLS) {	/* and a ',' */
+		fputs(",\n\t", p->f);
+		p->col = 8;
+	} else {
+		fputs(", ", p->f);
+		p->col += 2;
+	}
+	fputs(s, p->f);
+	p->col += len;
+	p->items++;
+}
+
+static void
+pr_end(struct pr *p)
+{
+	if (p->items == 0)
+		fputs(" none", p->f);
+	fputc('\n', p->f);
+}
+
+static void
+pr_value(FILE *f, const char *key, const char *value)
+{
+	fprintf(f, "%s = %s\n", key, value != NULL ? value : "none");
+}
+
+/* Would a continuation line starting at s read as "key = ..."? */
+static bool
+keylike(const char *s)
+{
+	size_t i;
+
+	for (i = 0; key_char(s[i]); i++)
+		;
+	while (is_blank(s[i]))
+		i++;
+	return i > 0 && s[i] == '=';
+}
+
+/* Text: words wrapped with single spaces, as the loader joins them. */
+static void
+pr_text(FILE *f, const char *key, const char *text)
+{
+	const char *w, *e;
+	size_t col, len;
+
+	if (text == NULL) {
+		pr_value(f, key, NULL);
+		return;
+	}
+	fprintf(f, "%s =", key);
+	col = strlen(key) + 2;
+	for (w = text; *w != '\0'; w = *e != '\0' ? e + 1 : e) {
+		if ((e = strchr(w, ' ')) == NULL)
+			e = w + strlen(w);
+		len = (size_t)(e - w);
+		if (col + 1 + len > PRINT_COLS && !keylike(w) &&
+		    (w != text || col + 1 + len >= CONFIG_LINE_MAX)) {
+			fputs("\n\t", f);
+			col = 8;
+		} else {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(w, 1, len, f);
+		col += len;
+	}
+	fputc('\n', f);
+}
+
+static void
+pr_prefixes(FILE *f, const char *key, const struct cidr *c, size_t n)
+{
+	char buf[ADDR_STRLEN];
+	struct pr p;
+	size_t i;
+
+	pr_start(&p, f, key);
+	for (i = 0; i < n; i++) {
+		prefix_format(&c[i], buf, sizeof(buf));
+		pr_item(&p, buf);
+	}
+	pr_end(&p);
+}
+
+static void
+pr_windows(FILE *f, const char *key, const struct config_windows *ws)
+{
+	char buf[16];
+	struct pr p;
+	size_t i;
+
+	pr_start(&p, f, key);
+	for (i = 0; i < ws->n; i++) {
+		config_format_window(&ws->v[i], buf, sizeof(buf));
+		pr_item(&p, buf);
+	}
+	pr_end(&p);
+}
+
+static void
+pr_dateranges(FILE *f, const char *key, const struct config_dateranges *r)
+{
+	char buf[32];
+	struct pr p;
+	size_t i;
+
+	pr_start(&p, f, key);
+	for (i = 0; i < r->n; i++) {
+		config_format_daterange(&r->v[i], buf, sizeof(buf));
+		pr_item(&p, buf);
+	}
+	pr_end(&p);
+}
+
+static void
+pr_devices(FILE *f, const char *key, const struct config_devices *d)
+{
+	char buf[CONFIG_PATH_MAX + ADDR_STRLEN];
+	struct pr p;
+	size_t i;
+
+	pr_start(&p, f, key);
+	for (i = 0; i < d->nsrc; i++) {
+		if (d->src[i].include != NULL)
+			snprintf(buf, sizeof(buf), "@%s", d->src[i].include);
+		else if (d->src[i].first < d->n)
+			device_format(&d->v[d->src[i].first], buf, sizeof(buf));
+		else
+			continue;
+		pr_item(&p, buf);
+	}
+	pr_end(&p);
+}
+
+static void
+pr_words(FILE *f, const char *key, const char *const *w, size_t n)
+{
+	struct pr p;
+	size_t i;
+
+	pr_start(&p, f, key);
+	for (i = 0; i < n; i++)
+		pr_item(&p, w[i]);
+	pr_end(&p);
+}
+
+void
+config_print(FILE *f, const struct config *cfg)
+{
+	static const char *const on_exit_words[] = { "keep", "flush" };
+	static const char *const lessons_words[] = { "block", "allow" };
+	static const char *const outside_words[] = {
+		"block", "quota", "allow"
+	};
+	const struct config_group *g;
+	const struct config_person *pe;
+	char buf[ADDR_STRLEN + 16], key[32];
+	size_t i;
+	int k, d;
+
+	fprintf(f, "[gateway]\n");
+	pr_words(f, "interface", cfg->gateway.interfaces,
+	    cfg->gateway.ninterfaces);
+	pr_prefixes(f, "lan", cfg->gateway.lan, cfg->gateway.nlan);
+	pr_value(f, "timezone", cfg->gateway.timezone);
+	pr_value(f, "state_dir", cfg->gateway.state_dir);
+	pr_value(f, "platforms_dir", cfg->gateway.platforms_dir);
+	pr_value(f, "overrides_dir", cfg->gateway.overrides_dir);
+	pr_prefixes(f, "never_block", cfg->gateway.never_block,
+	    cfg->gateway.nnever_block);
+	pr_value(f, "on_exit", on_exit_words[cfg->gateway.on_exit]);
+	config_format_duration(cfg->gateway.tick, buf, sizeof(buf));
+	pr_value(f, "tick", buf);
+	config_format_size(cfg->gateway.capture_buffer, buf, sizeof(buf));
+	pr_value(f, "capture_buffer", buf);
+	pr_value(f, "default_group", cfg->gateway.default_group != NULL ?
+	    cfg->gateway.default_group->name : NULL);
+
+	fprintf(f, "\n[schedule]\n");
+	days_format(cfg->schedule.school_days, buf, sizeof(buf));
+	pr_value(f, "school_days", buf);
+	pr_windows(f, "lessons", &cfg->schedule.lessons);
+	for (k = 0; k < 7; k++) {
+		d = week_order[k];
+		if (!(cfg->schedule.lessons_on_set & (1u << d)))
+			continue;
+		snprintf(key, sizeof(key), "lessons.%s", day_names[d]);
+		pr_windows(f, key, &cfg->schedule.lessons_on[d]);
+	}
+	pr_windows(f, "breaks", &cfg->schedule.breaks);
+	for (k = 0; k < 7; k++) {
+		d = week_order[k];
+		if (!(cfg->schedule.breaks_on_set & (1u << d)))
+			continue;
+		snprintf(key, sizeof(key), "breaks.%s", day_names[d]);
+		pr_windows(f, key, &cfg->schedule.breaks_on[d]);
+	}
+	if (cfg->schedule.terms_set)
+		pr_dateranges(f, "terms", &cfg->schedule.terms);
+	else
+		pr_value(f, "terms", "all");
+	pr_dateranges(f, "closed", &cfg->schedule.closed);
+
+	for (i = 0; i < cfg->ngroups; i++) {
+		g = &cfg->groups[i];
+		fprintf(f, "\n[group %s]\n", g->name);
+		pr_devices(f, "members", &g->members);
+		pr_value(f, "lessons", lessons_words[g->lessons]);
+		pr_value(f, "outside", outside_words[g->outside]);
+		config_format_duration(g->daily_quota, buf, sizeof(buf));
+		pr_value(f, "daily_quota", buf);
+		config_format_size(g->active_bytes, buf, sizeof(buf));
+		pr_value(f, "active_bytes", buf);
+		pr_words(f, "platforms", g->platforms, g->nplatforms);
+	}
+	for (i = 0; i < cfg->npersons; i++) {
+		pe = &cfg->persons[i];
+		fprintf(f, "\n[person %s]\n", pe->name);
+		pr_value(f, "group", pe->group->name);
+		pr_devices(f, "devices", &pe->devices);
+	}
+
+	fprintf(f, "\n[blockpage]\n");
+	if (cfg->blockpage.enabled) {
+		addr_format_port(&cfg->blockpage.listen, cfg->blockpage.port,
+		    buf, sizeof(buf));
+		pr_value(f, "listen", buf);
+	} else
+		pr_value(f, "listen", NULL);
+	pr_value(f, "ca_cert", cfg->blockpage.ca_cert);
+	pr_value(f, "ca_key", cfg->blockpage.ca_key);
+	pr_text(f, "school", cfg->blockpage.school);
+	pr_text(f, "contact", cfg->blockpage.contact);
 }

@@ -28,11 +28,14 @@ struct flow_table {
 	struct flow_stats	 stats;
 };
 
+/* Every byte of the key is a field: it is hashed and compared whole. */
+_Static_assert(sizeof(struct flow_key) == 40, "flow_key has padding");
+
 void
 flow_key_make(struct flow_key *k, const struct addr *client, uint16_t cport,
     const struct addr *server, uint16_t sport, uint8_t proto)
 {
-	memset(k, 0, sizeof(*k));
+	k->tag = 0;
 	k->family = client->family;
 	k->proto = proto;
 	k->cport = cport;
@@ -52,19 +55,27 @@ mix64(uint64_t x)
 	return x;
 }
 
+static inline uint64_t
+load64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 uint64_t
 flow_hash(const struct flow_key *k)
 {
-	uint64_t w[5], h;
+	const uint8_t *p = (const uint8_t *)k;
+	uint64_t h;
 
-	/* The key is 40 bytes with no padding; hash it as five words. */
-	memset(w, 0, sizeof(w));
-	memcpy(w, k, sizeof(*k));
-	h = w[0] * 0x9e3779b97f4a7c15ULL;
-	h = (h ^ w[1]) * 0x9e3779b97f4a7c15ULL;
-	h = (h ^ w[2]) * 0x9e3779b97f4a7c15ULL;
-	h = (h ^ w[3]) * 0x9e3779b97f4a7c15ULL;
-	h = (h ^ w[4]) * 0x9e3779b97f4a7c15ULL;
+	/* The key is 40 bytes with no padding: hash it as five words. */
+	h = load64(p) * 0x9e3779b97f4a7c15ULL;
+	h = (h ^ load64(p + 8)) * 0x9e3779b97f4a7c15ULL;
+	h = (h ^ load64(p + 16)) * 0x9e3779b97f4a7c15ULL;
+	h = (h ^ load64(p + 24)) * 0x9e3779b97f4a7c15ULL;
+	h = (h ^ load64(p + 32)) * 0x9e3779b97f4a7c15ULL;
 	return mix64(h);
 }
 
@@ -336,6 +347,12 @@ flow_tcp_store(struct flow_table *t, struct flow *f, uint32_t seq,
 		off = 0;
 	}
 	return flow_store(t, f, off, data, len);
+}
+
+size_t
+flow_index(const struct flow_table *t, const struct flow *f)
+{
+	return (size_t)(f - t->entries);
 }
 
 const struct flow_stats *

@@ -19,9 +19,14 @@
 #include "flow.h"
 #include "http.h"
 #include "observe.h"
+#include "quic.h"
 #include "tls.h"
 
 #define DNS_PORT	53
+#define HTTPS_PORT	443
+/* Client datagrams fed to a QUIC flow without a complete hello before we
+ * give up on it: Chrome's hello spans two or three Initials. */
+#define QUIC_MAX_DATAGRAMS 16
 
 struct observer {
 	const struct catalog	*cat;
@@ -29,6 +34,7 @@ struct observer {
 	void			*arg;
 	struct flow_table	*flows;
 	struct flow_table	*queries;
+	struct quic_flow	*quic;		/* FLOW_MAX, beside flows */
 	uint64_t		 last_expire_us;
 	struct observer_stats	 stats;
 	struct dns_msg		 dns;		/* too big for the stack */
@@ -62,7 +68,8 @@ observer_new(const struct catalog *cat, observe_cb cb, void *arg)
 		return NULL;
 	o->flows = flow_table_new(FLOW_MAX, FLOW_BUF_SIZE);
 	o->queries = flow_table_new(OBSERVE_QUERY_MAX, DNS_TEXT_MAX);
-	if (o->flows == NULL || o->queries == NULL) {
+	o->quic = calloc(FLOW_MAX, sizeof(*o->quic));
+	if (o->flows == NULL || o->queries == NULL || o->quic == NULL) {
 		observer_free(o);
 		return NULL;
 	}
@@ -79,6 +86,7 @@ observer_free(struct observer *o)
 		return;
 	flow_table_free(o->flows);
 	flow_table_free(o->queries);
+	free(o->quic);
 	free(o);
 }
 
@@ -412,11 +420,55 @@ tcp_packet(struct observer *o, const struct pkt *p, uint64_t now_us)
 	}
 }
 
+/*
+ * QUIC: client Initials are decrypted (RFC 9001 5) until the CRYPTO
+ * stream holds the ClientHello; after that, or when the flow gives up,
+ * it stays in the table as finished until it idles out, so later
+ * Initials of the same connection are neither decrypted nor reported
+ * again.
+ */
+static void
+quic_packet(struct observer *o, const struct pkt *p, uint64_t now_us)
+{
+	struct flow_key k;
+	struct quic_flow *q;
+	struct flow *f;
+	enum quic_result r;
+	uint64_t h;
+
+	flow_key_make(&k, &p->src, p->sport, &p->dst, p->dport, IPPROTO_UDP);
+	h = flow_hash(&k);
+	if ((f = flow_lookup(o->flows, &k, h)) == NULL) {
+		/* Only a client's first Initial opens a flow; a server's
+		 * Initial comes from the service port. */
+		if (p->sport == HTTPS_PORT || p->sport == OBSERVE_DOT_PORT ||
+		    !quic_initial_start(p->payload, p->paylen))
+			return;
+		f = flow_insert(o->flows, &k, h, FLOW_QUIC, now_us);
+		q = &o->quic[flow_index(o->flows, f)];
+		quic_flow_init(q, f->buf, FLOW_BUF_SIZE);
+		f->opaque = q;
+	} else if (f->kind != FLOW_QUIC)
+		return;
+	q = f->opaque;
+	flow_touch(o->flows, f, now_us);
+	if (quic_flow_done(q) || f->packets >= QUIC_MAX_DATAGRAMS)
+		return;
+	f->packets++;
+	r = quic_parse_datagram(q, p->payload, p->paylen, &o->hello, NULL);
+	if (r == QUIC_OK)
+		emit_hello(o, OBS_QUIC, p, now_us);
+	else if (quic_flow_done(q))
+		o->stats.quic_bad++;
+}
+
 static void
 udp_packet(struct observer *o, const struct pkt *p, uint64_t now_us)
 {
-	if (p->sport != DNS_PORT && p->dport != DNS_PORT)
+	if (p->sport != DNS_PORT && p->dport != DNS_PORT) {
+		quic_packet(o, p, now_us);
 		return;
+	}
 	if (dns_parse(p->payload, p->paylen, &o->dns) != DNS_OK) {
 		o->stats.dns_bad++;
 		return;

@@ -1,5 +1,9 @@
 /*
  * replay: capture file -> observer -> printed observations.
+ *
+ * The formatter writes each line into a buffer with a few appends (no
+ * printf on the per-observation path) and hands it to stdio whole: a
+ * capture of a busy network yields an observation every few packets.
  */
 #include <sys/socket.h>
 
@@ -14,138 +18,296 @@
 #include "replay.h"
 #include "tls.h"
 
-void
-format_ts_utc(uint64_t ts_us, char *buf, size_t len)
-{
-	time_t sec = (time_t)(ts_us / 1000000u);
-	struct tm tm;
-	char day[32];
+/* Longest line: a 1021-byte name escaped 6x, 32 addresses, the rest. */
+#define LINE_MAX_LEN	(6 * DNS_TEXT_MAX + DNS_MAX_ADDRS * 48 + 512)
 
-	if (gmtime_r(&sec, &tm) == NULL ||
-	    strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
-		day[0] = '\0';
-	snprintf(buf, len, "%s.%06uZ", day, (unsigned)(ts_us % 1000000u));
+struct sb {
+	char	*b;
+	size_t	 n, cap;	/* cap excludes the final NUL */
+};
+
+static inline void
+sb_putc(struct sb *s, char c)
+{
+	if (s->n < s->cap)
+		s->b[s->n++] = c;
 }
 
-void
-json_write_string(FILE *f, const char *s, size_t len)
+static inline void
+sb_put(struct sb *s, const char *p, size_t len)
+{
+	if (len > s->cap - s->n)
+		len = s->cap - s->n;
+	memcpy(s->b + s->n, p, len);
+	s->n += len;
+}
+
+static inline void
+sb_puts(struct sb *s, const char *p)
+{
+	sb_put(s, p, strlen(p));
+}
+
+static void
+sb_pad(struct sb *s, size_t from, size_t width)
+{
+	while (s->n - from < width)
+		sb_putc(s, ' ');
+	sb_putc(s, ' ');
+}
+
+static void
+sb_uint(struct sb *s, unsigned long v, int width)
+{
+	char tmp[24];
+	int i = 0;
+
+	do {
+		tmp[i++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0 || i < width);
+	while (i > 0)
+		sb_putc(s, tmp[--i]);
+}
+
+/* IPv4 by hand (the common case), IPv6 through inet_ntop. */
+static void
+sb_addr(struct sb *s, const struct addr *a)
+{
+	char tmp[ADDR_STRLEN];
+	int i;
+
+	if (a->family == AF_INET) {
+		for (i = 0; i < 4; i++) {
+			if (i)
+				sb_putc(s, '.');
+			sb_uint(s, a->bytes[i], 1);
+		}
+		return;
+	}
+	addr_format(a, tmp, sizeof(tmp));
+	sb_puts(s, tmp);
+}
+
+static void
+sb_addr_port(struct sb *s, const struct addr *a, uint16_t port)
+{
+	if (a->family == AF_INET6)
+		sb_putc(s, '[');
+	sb_addr(s, a);
+	if (a->family == AF_INET6)
+		sb_putc(s, ']');
+	sb_putc(s, ':');
+	sb_uint(s, port, 1);
+}
+
+/* A JSON string, quotes included.  Besides what JSON requires, < > &
+ * and every byte outside printable ASCII are escaped, so the text is
+ * safe pasted into HTML or a terminal too. */
+static void
+sb_json_string(struct sb *s, const char *p, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i;
 
-	putc('"', f);
+	sb_putc(s, '"');
 	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
+		unsigned char c = (unsigned char)p[i];
 
 		if (c == '"' || c == '\\') {
-			putc('\\', f);
-			putc(c, f);
+			sb_putc(s, '\\');
+			sb_putc(s, (char)c);
 		} else if (c < 0x20 || c > 0x7e || c == '<' || c == '>' ||
 		    c == '&') {
-			fputs("\\u00", f);
-			putc(hex[c >> 4], f);
-			putc(hex[c & 15], f);
+			sb_put(s, "\\u00", 4);
+			sb_putc(s, hex[c >> 4]);
+			sb_putc(s, hex[c & 15]);
 		} else
-			putc(c, f);
+			sb_putc(s, (char)c);
 	}
-	putc('"', f);
+	sb_putc(s, '"');
 }
 
 static void
-json_key_str(FILE *f, const char *key, const char *s, size_t len)
+sb_json_key(struct sb *s, const char *key, const char *val, size_t len)
 {
-	fprintf(f, ",\"%s\":", key);
-	json_write_string(f, s, len);
+	sb_put(s, ",\"", 2);
+	sb_puts(s, key);
+	sb_put(s, "\":", 2);
+	sb_json_string(s, val, len);
 }
 
 void
-replay_print_json(FILE *f, const struct observation *ob)
+obs_format_init(struct obs_format *fmt)
 {
-	char ts[40], c[ADDR_STRLEN], s[ADDR_STRLEN], a[ADDR_STRLEN];
+	fmt->sec = -1;
+	fmt->text[0] = '\0';
+}
+
+static void
+sb_ts(struct sb *s, struct obs_format *fmt, uint64_t ts_us)
+{
+	int64_t sec = (int64_t)(ts_us / 1000000u);
+
+	if (sec != fmt->sec) {
+		time_t t = (time_t)sec;
+		struct tm tm;
+
+		if (gmtime_r(&t, &tm) == NULL ||
+		    strftime(fmt->text, sizeof(fmt->text),
+		    "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+			fmt->text[0] = '\0';
+		fmt->sec = sec;
+	}
+	sb_puts(s, fmt->text);
+	sb_putc(s, '.');
+	sb_uint(s, (unsigned long)(ts_us % 1000000u), 6);
+	sb_putc(s, 'Z');
+}
+
+void
+format_ts_utc(struct obs_format *fmt, uint64_t ts_us, char *buf, size_t len)
+{
+	struct sb s = { buf, 0, len ? len - 1 : 0 };
+
+	if (len == 0)
+		return;
+	sb_ts(&s, fmt, ts_us);
+	buf[s.n] = '\0';
+}
+
+size_t
+obs_format_json(struct obs_format *fmt, const struct observation *ob,
+    char *buf, size_t len)
+{
+	struct sb s = { buf, 0, len ? len - 1 : 0 };
 	const struct platform *pl = ob->platform;
+	struct addr ad;
 	size_t i;
 
-	format_ts_utc(ob->ts_us, ts, sizeof(ts));
-	addr_format_port(&ob->client, ob->cport, c, sizeof(c));
-	addr_format_port(&ob->server, ob->sport, s, sizeof(s));
-	fprintf(f, "{\"ts\":\"%s\",\"proto\":\"%s\",\"client\":\"%s\","
-	    "\"server\":\"%s\"", ts, obs_proto_str(ob->proto), c, s);
-	json_key_str(f, "name", ob->name, ob->name_len);
-	json_key_str(f, "platform", pl ? pl->id : "", pl ? strlen(pl->id) : 0);
-	json_key_str(f, "category", ob->category, strlen(ob->category));
-	if (ob->reason != CIRC_NONE)
-		fprintf(f, ",\"reason\":\"%s\"", circ_reason_str(ob->reason));
+	if (len == 0)
+		return 0;
+	sb_puts(&s, "{\"ts\":\"");
+	sb_ts(&s, fmt, ob->ts_us);
+	sb_puts(&s, "\",\"proto\":\"");
+	sb_puts(&s, obs_proto_str(ob->proto));
+	sb_puts(&s, "\",\"client\":\"");
+	sb_addr_port(&s, &ob->client, ob->cport);
+	sb_puts(&s, "\",\"server\":\"");
+	sb_addr_port(&s, &ob->server, ob->sport);
+	sb_putc(&s, '"');
+	sb_json_key(&s, "name", ob->name, ob->name_len);
+	sb_json_key(&s, "platform", pl ? pl->id : "", pl ? strlen(pl->id) : 0);
+	sb_json_key(&s, "category", ob->category, strlen(ob->category));
+	if (ob->reason != CIRC_NONE) {
+		sb_puts(&s, ",\"reason\":\"");
+		sb_puts(&s, circ_reason_str(ob->reason));
+		sb_putc(&s, '"');
+	}
 	if (ob->ech)
-		fputs(",\"ech\":true", f);
+		sb_puts(&s, ",\"ech\":true");
 	if (ob->proto == OBS_DNS) {
-		fputs(",\"addrs\":[", f);
+		sb_puts(&s, ",\"addrs\":[");
 		for (i = 0; ob->dns != NULL && i < ob->dns->naddrs; i++) {
-			struct addr ad;
-
 			ad.family = ob->dns->addrs[i].family;
 			memcpy(ad.bytes, ob->dns->addrs[i].bytes,
 			    sizeof(ad.bytes));
-			addr_format(&ad, a, sizeof(a));
-			fprintf(f, "%s\"%s\"", i ? "," : "", a);
+			if (i)
+				sb_putc(&s, ',');
+			sb_putc(&s, '"');
+			sb_addr(&s, &ad);
+			sb_putc(&s, '"');
 		}
-		putc(']', f);
+		sb_putc(&s, ']');
 		if (ob->unanswered)
-			fputs(",\"answered\":false", f);
+			sb_puts(&s, ",\"answered\":false");
 	}
-	fputs("}\n", f);
+	sb_puts(&s, "}\n");
+	/* A cut line still ends the record. */
+	if (s.n == s.cap)
+		s.b[s.n - 1] = '\n';
+	buf[s.n] = '\0';
+	return s.n;
 }
 
-void
-replay_print_header(FILE *f)
+const char *
+obs_format_header(void)
 {
-	fprintf(f, "%-15s %-4s %-21s %-21s %-32s %-12s %s\n", "TIME (UTC)",
-	    "PROTO", "CLIENT", "SERVER", "NAME", "PLATFORM", "CATEGORY");
+	return "TIME (UTC)      PROTO CLIENT                SERVER               "
+	    " NAME                             PLATFORM     CATEGORY\n";
 }
 
-void
-replay_print_row(FILE *f, const struct observation *ob)
+size_t
+obs_format_row(struct obs_format *fmt, const struct observation *ob,
+    char *buf, size_t len)
 {
-	char ts[40], c[ADDR_STRLEN], s[ADDR_STRLEN], name[4 * 256 + 1];
+	struct sb s = { buf, 0, len ? len - 1 : 0 };
 	const struct platform *pl = ob->platform;
-	size_t i, n;
+	char ts[40];
+	size_t i, col;
 
-	format_ts_utc(ob->ts_us, ts, sizeof(ts));
-	addr_format_port(&ob->client, ob->cport, c, sizeof(c));
-	addr_format_port(&ob->server, ob->sport, s, sizeof(s));
+	if (len == 0)
+		return 0;
+	format_ts_utc(fmt, ob->ts_us, ts, sizeof(ts));
+	sb_put(&s, ts + 11, 15);		/* HH:MM:SS.uuuuuu */
+	sb_putc(&s, ' ');
+	col = s.n;
+	sb_puts(&s, obs_proto_str(ob->proto));
+	sb_pad(&s, col, 5);
+	col = s.n;
+	sb_addr_port(&s, &ob->client, ob->cport);
+	sb_pad(&s, col, 21);
+	col = s.n;
+	sb_addr_port(&s, &ob->server, ob->sport);
+	sb_pad(&s, col, 21);
+	col = s.n;
 	/* Names are printable already; be strict anyway for terminals. */
-	n = ob->name_len < sizeof(name) - 1 ? ob->name_len : sizeof(name) - 1;
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)ob->name[i];
+	for (i = 0; i < ob->name_len; i++) {
+		unsigned char c = (unsigned char)ob->name[i];
 
-		name[i] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+		sb_putc(&s, c >= 0x20 && c < 0x7f ? (char)c : '?');
 	}
-	name[n] = '\0';
-	fprintf(f, "%-15.15s %-5s %-21s %-21s %-32s %-12s %s", ts + 11,
-	    obs_proto_str(ob->proto), c, s, name, pl ? pl->id : "-",
-	    ob->category[0] ? ob->category : "-");
-	if (ob->reason != CIRC_NONE)
-		fprintf(f, " (%s)", circ_reason_str(ob->reason));
+	if (ob->name_len == 0)
+		sb_putc(&s, '-');
+	sb_pad(&s, col, 32);
+	col = s.n;
+	sb_puts(&s, pl ? pl->id : "-");
+	sb_pad(&s, col, 12);
+	sb_puts(&s, ob->category[0] ? ob->category : "-");
+	if (ob->reason != CIRC_NONE) {
+		sb_put(&s, " (", 2);
+		sb_puts(&s, circ_reason_str(ob->reason));
+		sb_putc(&s, ')');
+	}
 	if (ob->ech)
-		fputs(" ech", f);
+		sb_puts(&s, " ech");
 	if (ob->unanswered)
-		fputs(" (no answer)", f);
-	putc('\n', f);
+		sb_puts(&s, " (no answer)");
+	sb_putc(&s, '\n');
+	if (s.n == s.cap)
+		s.b[s.n - 1] = '\n';
+	buf[s.n] = '\0';
+	return s.n;
 }
 
 struct replay_ctx {
 	struct observer			*obs;
 	const struct replay_opts	*opts;
+	struct obs_format		 fmt;
+	char				 line[LINE_MAX_LEN];
 };
 
 static void
 on_observation(const struct observation *ob, void *arg)
 {
-	const struct replay_opts *o = ((struct replay_ctx *)arg)->opts;
+	struct replay_ctx *rc = arg;
+	size_t n;
 
-	if (o->json)
-		replay_print_json(o->out, ob);
+	if (rc->opts->json)
+		n = obs_format_json(&rc->fmt, ob, rc->line, sizeof(rc->line));
 	else
-		replay_print_row(o->out, ob);
+		n = obs_format_row(&rc->fmt, ob, rc->line, sizeof(rc->line));
+	fwrite(rc->line, 1, n, rc->opts->out);
 }
 
 static void
@@ -161,27 +323,30 @@ int
 replay_run(const struct replay_opts *opts, char **cause)
 {
 	static char outbuf[1 << 16];
-	struct replay_ctx rc;
+	struct replay_ctx *rc;
 	struct capture *cap;
 	int n;
 
 	if ((cap = capture_open_file(opts->path, cause)) == NULL)
 		return -1;
-	rc.opts = opts;
-	rc.obs = observer_new(opts->cat, on_observation, &rc);
-	if (rc.obs == NULL) {
+	if ((rc = calloc(1, sizeof(*rc))) == NULL ||
+	    (rc->obs = observer_new(opts->cat, on_observation, rc)) == NULL) {
+		free(rc);
 		capture_close(cap);
 		*cause = strdup("out of memory");
 		return -1;
 	}
+	rc->opts = opts;
+	obs_format_init(&rc->fmt);
 	setvbuf(opts->out, outbuf, _IOFBF, sizeof(outbuf));
 	if (!opts->json)
-		replay_print_header(opts->out);
-	while ((n = capture_dispatch(cap, -1, on_frame, &rc, cause)) > 0)
+		fputs(obs_format_header(), opts->out);
+	while ((n = capture_dispatch(cap, -1, on_frame, rc, cause)) > 0)
 		;
-	observer_flush(rc.obs);
+	observer_flush(rc->obs);
 	fflush(opts->out);
-	observer_free(rc.obs);
+	observer_free(rc->obs);
+	free(rc);
 	capture_close(cap);
 	return n < 0 ? -1 : 0;
 }

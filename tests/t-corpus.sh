@@ -13,7 +13,7 @@ B=${B:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 corpus=${SG_CORPUS:-$top/../shared/corpus/ndpi}
 target=${SG_CORPUS_TARGET:-99.0}
-protos=${SG_CORPUS_PROTOS:-DNS TLS HTTP}
+protos=${SG_CORPUS_PROTOS:-DNS TLS HTTP QUIC}
 
 if [ ! -f "$corpus/EXPECTED.tsv" ]; then
 	echo "skip: no corpus at $corpus (it lives beside the project in ../shared)"

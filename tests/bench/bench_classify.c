@@ -15,7 +15,7 @@
  * count (so the lookups cannot be optimised away) and the process's peak
  * RSS.  No thresholds: `make bench` compares the numbers.
  *
- * usage: bench_classify [-n domains] [-N lookups] [-r runs]
+ * usage: bench_classify [-n domains] [-N lookups] [-p hit%] [-r runs]
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -181,7 +181,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: bench_classify [-n domains] [-N lookups] "
-	    "[-r runs]\n");
+	    "[-p hit%%] [-r runs]\n");
 	exit(2);
 }
 
@@ -273,6 +273,7 @@ main(int argc, char *argv[])
 {
 	char dir[] = "/tmp/bench_classify.XXXXXX", name[300], *cause = NULL;
 	size_t ndomains = 1000000, nlookups = 20000000, runs = 3, nfiles, i, k;
+	size_t hitpct = 50;
 	size_t expect_hits = 0, poolsize = 0, r;
 	struct timing single = { 0, 0, 0, 0 }, batch = single, t;
 	struct queries q;
@@ -280,8 +281,15 @@ main(int argc, char *argv[])
 	double t0, tload, rss_load, peak_load;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "n:N:r:")) != -1) {
+	while ((ch = getopt(argc, argv, "n:N:p:r:")) != -1) {
 		switch (ch) {
+		case 'p':
+			/* number() refuses 0; a hit rate may be 0. */
+			hitpct = optarg[0] == '0' && optarg[1] == '\0' ? 0 :
+			    number(optarg);
+			if (hitpct > 100)
+				usage();
+			break;
 		case 'n':
 			ndomains = number(optarg);
 			break;
@@ -326,7 +334,7 @@ main(int argc, char *argv[])
 		err(1, NULL);
 	for (i = 0; i < NQUERIES; i++) {
 		size_t n = 0, extra = 1 + rnd() % 3;
-		int miss = (int)(rnd() & 1);
+		int miss = rnd() % 100 >= hitpct;
 
 		for (k = 0; k < extra; k++)
 			n += (size_t)snprintf(name + n, sizeof(name) - n, "%s.",
@@ -342,9 +350,9 @@ main(int argc, char *argv[])
 	for (i = 0; i < NQUERIES; i++)
 		expect_hits += q.hit[i] * (nlookups / NQUERIES +
 		    (i < nlookups % NQUERIES));
-	printf("queries: %u distinct names, cycled; half under a random "
-	    "catalogue domain (1-3 labels in front), half under none\n",
-	    NQUERIES);
+	printf("queries: %u distinct names, cycled; %zu%% under a random "
+	    "catalogue domain (1-3 labels in front), the rest under none\n",
+	    NQUERIES, hitpct);
 
 	/* One untimed pass: page faults and cold caches are not lookups. */
 	time_single(cat, &q, NQUERIES, &t);
