@@ -30,13 +30,21 @@
  *                  ca_cert, ca_key (both or neither) [not set],
  *                  school, contact (text) [not set]
  *
- * Syntax beyond inih's: ';' or '#' at the start of a line or after
- * whitespace starts a comment; an indented line continues the value of the
- * key above it (list items, or words of a text); a relative @file path is
- * relative to the directory of the config file.  Identity precedence for
- * the modules that use this: a person's device beats any group member, and
- * among group members the longest prefix wins (an identical member in two
- * groups is an error, so the choice is never ambiguous).
+ * "none" alone is an empty list or an unset value where a key allows one
+ * (an empty value is always an error); "terms = all" is the default, every
+ * date a term date.
+ *
+ * Syntax beyond inih's: ';' or '#' at the start of a line, after
+ * whitespace or right after the '=' starts a comment; an indented line
+ * continues the value of the key above it (list items, or words of a
+ * text), unless it reads as one of the section's keys ("  lan = ..."),
+ * which is an error; a relative @file path is relative to the directory
+ * of the config file.  An @file holds one device a line, '#' comments and
+ * blank lines.  Identity precedence for the modules that use this: a
+ * person's device beats any group member, and among group members the
+ * longest prefix wins (an identical member in two groups is an error, so
+ * the choice is never ambiguous).  Every group member and person address
+ * lies inside lan.
  */
 #ifndef SG_CONFIG_H
 #define SG_CONFIG_H
@@ -58,7 +66,7 @@
 #define CONFIG_DEVLINE_MAX	255	/* characters in a device-file line */
 #define CONFIG_VALUE_MAX	4096	/* a value, continuation lines joined */
 #define CONFIG_LIST_MAX		256	/* items in one list value */
-#define CONFIG_RANGES_MAX	64	/* windows or date ranges in one key */
+#define CONFIG_RANGES_MAX	64	/* windows or terms in one key */
 #define CONFIG_NAME_MAX		32	/* group, person and platform names */
 #define CONFIG_PATH_MAX		160	/* a path value or an @file path */
 #define CONFIG_TEXT_MAX		256	/* school, contact */
@@ -228,9 +236,12 @@ struct config {
 
 /*
  * Read and check the file at path (and the @files it names).  Returns a
- * new config, or NULL with *cause set (malloc'd, caller frees; NULL only
- * when memory ran out): one "file:line: message\n" line per error found,
- * every error rather than the first, ordered by where they are in the file.
+ * new config and sets *cause to NULL, or returns NULL with *cause set
+ * (malloc'd, caller frees; NULL only when memory ran out): one
+ * "file:line: message\n" line per error found, every error rather than
+ * the first, ordered by where they are in the file (an @file's errors
+ * where the config names it), at most CONFIG_ERRORS_MAX and then a line
+ * with the count of the others.  cause may be NULL.  Reads $TZDIR.
  */
 struct config	*config_load(const char *path, char **cause);
 

@@ -27,11 +27,14 @@
  *  - the table is an array of 64-byte buckets, one cache line each,
  *    holding the domains themselves (fingerprint, length, platform,
  *    bytes), so a hit costs one memory access, not one for a slot and
- *    another for a string pool.  A bucket that fills up overflows into
- *    the next one and says so; a domain too long to share a bucket lives
- *    in a separate pool;
- *  - all of a name's candidate buckets are prefetched before the first is
- *    read, and catalog_lookup_many() does the same across many names;
+ *    another for a string pool.  A domain may live in either of two
+ *    buckets and goes to the emptier ("two choices"), which keeps the
+ *    buckets evenly full; both are prefetched and read in parallel.  In
+ *    the rare case that both are full it goes to the next bucket with
+ *    room after the first, and the buckets passed over say so.  A domain
+ *    too long to share a bucket lives in a separate pool;
+ *  - a name's candidate buckets are prefetched before the first is read,
+ *    and catalog_lookup_many() pipelines several names;
  *  - the big tables are 2 MiB-aligned and advised for huge pages.
  *
  * Nothing in a lookup allocates.  The catalogue is read-only once built.
@@ -80,7 +83,7 @@
 #define LOOKUP_LABELS		128	/* 255 bytes hold at most 128 labels */
 /* A name is copied right-aligned to here, with a word of room before it. */
 #define NAME_END		264
-#define LOOKUP_BATCH		8	/* names in flight in lookup_many */
+#define LOOKUP_AHEAD		8	/* lookup_many: names between stages */
 
 /*
  * A bucket: flags, bytes used, then entries packed back to back.  An
@@ -94,7 +97,8 @@
 #define ENTRY_HDR		4
 #define INLINE_MAX		(BUCKET_ROOM - ENTRY_HDR)
 #define B_OVERFLOW		0x01	/* probe the next bucket as well */
-#define FILL_PERCENT		75	/* of bucket room, on average */
+#define FILL_PERCENT		60	/* of bucket room, on average */
+#define SLACK			8	/* readable bytes after a table's end */
 
 #define FILTER_BITS		10	/* per domain: ~2% false positives */
 
@@ -197,13 +201,12 @@ struct loader {
 
 /* A name being looked up: its candidate suffixes, shortest first. */
 struct probe {
-	unsigned char	buf[NAME_END];	/* the name, lower case, right-aligned */
+	unsigned char	buf[NAME_END + SLACK];	/* the name, lower case,
+						   right-aligned */
 	uint64_t	h[LOOKUP_LABELS];
 	uint8_t		len[LOOKUP_LABELS];
 	size_t		n;
 };
-
-static uint32_t	loc_pack(uint16_t, unsigned);
 
 static const char *const circ_reasons[] = {
 	[CIRC_NONE] = "none",
@@ -214,6 +217,35 @@ static const char *const circ_reasons[] = {
 	[CIRC_RELAY] = "relay",
 	[CIRC_VPN] = "vpn",
 };
+
+/*
+ * Where a domain was written: file << 22 | line, 4 bytes a domain while
+ * loading (CATALOG_MAX_FILES and CATALOG_MAX_LINES fit).
+ */
+#define LOC_LINE_BITS	22
+
+static uint32_t
+loc_pack(uint16_t file, unsigned line)
+{
+	return (uint32_t)file << LOC_LINE_BITS | line;
+}
+
+static uint16_t
+loc_file(uint32_t loc)
+{
+	return (uint16_t)(loc >> LOC_LINE_BITS);
+}
+
+static unsigned
+loc_line(uint32_t loc)
+{
+	return loc & ((1u << LOC_LINE_BITS) - 1);
+}
+
+_Static_assert(CATALOG_MAX_LINES < 1u << LOC_LINE_BITS &&
+    CATALOG_MAX_FILES <= 1u << (32 - LOC_LINE_BITS),
+    "a source location must fit 32 bits");
+_Static_assert(CATALOG_MAX_PLATFORMS <= 65536, "platform index is 16 bits");
 
 /*
  * Errors.
@@ -424,6 +456,7 @@ table_free(void *p, size_t len)
 #define H_K2	0xc2b2ae3d27d4eb4fULL
 #define ONES	0x0101010101010101ULL
 
+/* Only ASCII folds: catalogue names are ASCII (IDNs in xn-- form). */
 static inline unsigned char
 lower_ascii(unsigned char c)
 {
@@ -623,7 +656,14 @@ bucket_of(const struct catalog *cat, uint64_t h)
 	return (size_t)(((h >> 32) * cat->nbuckets) >> 32);
 }
 
-/* A fingerprint from bits that chose neither bucket nor filter block. */
+/* The second choice, from a remix of the hash: independent of the first. */
+static inline size_t
+bucket2_of(const struct catalog *cat, uint64_t h)
+{
+	return (size_t)((((h * H_K1) >> 32) * cat->nbuckets) >> 32);
+}
+
+/* A fingerprint from bits that chose neither bucket nor filter word. */
 static inline uint8_t
 fingerprint(uint64_t h)
 {
@@ -653,22 +693,55 @@ entry_platform(const unsigned char *e)
 	return (uint16_t)(e[2] | e[3] << 8);
 }
 
+/*
+ * a and b equal over len bytes, read a word at a time: both may be read
+ * up to 7 bytes past len (tables and name buffers have SLACK after them).
+ */
+static inline int
+key_equal(const unsigned char *a, const unsigned char *b, size_t len)
+{
+	uint64_t x;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8)
+		if (load_le64(a + i) != load_le64(b + i))
+			return 0;
+	if (i == len)
+		return 1;
+	x = load_le64(a + i) ^ load_le64(b + i);
+	return (x & (~0ULL >> (64 - 8 * (len - i)))) == 0;
+}
+
+/* The entry for name in one bucket, or NULL. */
+static inline const unsigned char *
+bucket_scan(const struct catalog *cat, const unsigned char *bk, uint8_t fp,
+    const unsigned char *name, size_t len)
+{
+	const unsigned char *e, *stop = bk + BUCKET_HDR + bk[1];
+
+	for (e = bk + BUCKET_HDR; e < stop; e += entry_size(e))
+		if (e[0] == fp && e[1] == len &&
+		    key_equal(entry_name(cat, e), name, len))
+			return e;
+	return NULL;
+}
+
 /* The entry for name (len bytes, lower case) with hash h, or NULL. */
 static const unsigned char *
 bucket_find(const struct catalog *cat, uint64_t h, const unsigned char *name,
     size_t len)
 {
-	const unsigned char *bk, *e, *stop;
+	const unsigned char *bk, *e;
 	size_t b = bucket_of(cat, h), n;
 	uint8_t fp = fingerprint(h);
 
+	bk = cat->buckets + bucket2_of(cat, h) * BUCKET_SIZE;
+	if ((e = bucket_scan(cat, bk, fp, name, len)) != NULL)
+		return e;
 	for (n = 0; n < cat->nbuckets; n++) {
 		bk = cat->buckets + b * BUCKET_SIZE;
-		stop = bk + BUCKET_HDR + bk[1];
-		for (e = bk + BUCKET_HDR; e < stop; e += entry_size(e))
-			if (e[0] == fp && e[1] == len &&
-			    memcmp(entry_name(cat, e), name, len) == 0)
-				return e;
+		if ((e = bucket_scan(cat, bk, fp, name, len)) != NULL)
+			return e;
 		if (!(bk[0] & B_OVERFLOW))
 			break;
 		if (++b == cat->nbuckets)
@@ -685,13 +758,15 @@ bucket_find(const struct catalog *cat, uint64_t h, const unsigned char *name,
  * A lookup in stages, so that memory accesses overlap rather than follow
  * one another: hash the name's suffixes; test the filter and prefetch the
  * buckets of the suffixes it lets through; read the buckets.  The filter
- * is usually in cache; catalog_lookup_many() prefetches it too, and runs
- * each stage over several names before the next.
+ * is usually in cache, but is prefetched too; catalog_lookup_many() runs
+ * the stages of different names in a pipeline.
  */
 static inline void
 lookup_hash(const struct catalog *cat, const char *name, size_t len,
     struct probe *pr)
 {
+	size_t i;
+
 	pr->n = 0;
 	if (cat == NULL || name == NULL || len == 0 || len > LOOKUP_MAX ||
 	    cat->ndomains == 0)
@@ -706,13 +781,10 @@ lookup_hash(const struct catalog *cat, const char *name, size_t len,
 	 */
 	pr->n = hash_suffixes((const unsigned char *)name, len, pr->buf,
 	    pr->h, pr->len, cat->minlabels - 1, cat->maxlabels);
-}
-
-static inline void
-lookup_prefetch_filter(const struct catalog *cat, const struct probe *pr)
-{
-	size_t i;
-
+	/*
+	 * Here and not in a function of its own: GCC takes a function that
+	 * only prefetches for a pure one and drops the call.
+	 */
 	for (i = 0; i < pr->n; i++)
 		__builtin_prefetch(filter_word(cat, pr->h[i]));
 }
@@ -726,6 +798,8 @@ lookup_filter(const struct catalog *cat, struct probe *pr)
 		if (!filter_test(cat, pr->h[i]))
 			continue;
 		__builtin_prefetch(cat->buckets + bucket_of(cat, pr->h[i]) *
+		    BUCKET_SIZE);
+		__builtin_prefetch(cat->buckets + bucket2_of(cat, pr->h[i]) *
 		    BUCKET_SIZE);
 		pr->h[n] = pr->h[i];
 		pr->len[n++] = pr->len[i];
@@ -763,25 +837,27 @@ size_t
 catalog_lookup_many(const struct catalog *cat, size_t n,
     const char *const *names, const size_t *lens, const struct platform **ret)
 {
-	struct probe pr[LOOKUP_BATCH];
-	size_t i, j, m, hits = 0;
+	struct probe pr[2 * LOOKUP_AHEAD];
+	size_t i, k, hits = 0;
 
 	/*
-	 * Start a few names before finishing any, so that their memory
-	 * accesses overlap instead of following one another.
+	 * A software pipeline: at step i, finish name i - 2 * AHEAD, test
+	 * the filter of name i - AHEAD and hash name i.  Each prefetch then
+	 * has AHEAD whole lookups' time to arrive.  Finishing first frees
+	 * the slot that hashing fills.
 	 */
-	for (i = 0; i < n; i += m) {
-		m = n - i < LOOKUP_BATCH ? n - i : LOOKUP_BATCH;
-		for (j = 0; j < m; j++) {
-			lookup_hash(cat, names[i + j], lens[i + j], &pr[j]);
-			lookup_prefetch_filter(cat, &pr[j]);
+	for (i = 0; i < n + 2 * LOOKUP_AHEAD; i++) {
+		if (i >= 2 * LOOKUP_AHEAD) {
+			k = i - 2 * LOOKUP_AHEAD;
+			ret[k] = lookup_finish(cat, &pr[k % (2 * LOOKUP_AHEAD)]);
+			hits += ret[k] != NULL;
 		}
-		for (j = 0; j < m; j++)
-			lookup_filter(cat, &pr[j]);
-		for (j = 0; j < m; j++) {
-			ret[i + j] = lookup_finish(cat, &pr[j]);
-			hits += ret[i + j] != NULL;
-		}
+		if (i >= LOOKUP_AHEAD && i - LOOKUP_AHEAD < n)
+			lookup_filter(cat, &pr[(i - LOOKUP_AHEAD) %
+			    (2 * LOOKUP_AHEAD)]);
+		if (i < n)
+			lookup_hash(cat, names[i], lens[i],
+			    &pr[i % (2 * LOOKUP_AHEAD)]);
 	}
 	return hits;
 }
@@ -1554,26 +1630,6 @@ load_file(struct loader *ld, const char *path)
  * Building the lookup structures.
  */
 
-#define LOC_LINE_BITS	22
-
-static uint32_t
-loc_pack(uint16_t file, unsigned line)
-{
-	return (uint32_t)file << LOC_LINE_BITS | line;
-}
-
-static uint16_t
-loc_file(uint32_t loc)
-{
-	return (uint16_t)(loc >> LOC_LINE_BITS);
-}
-
-static unsigned
-loc_line(uint32_t loc)
-{
-	return loc & ((1u << LOC_LINE_BITS) - 1);
-}
-
 /*
  * Where a name of platform plat was first written.  A platform's domains
  * were read one after another, so only its own stretch of the pool is
@@ -1630,9 +1686,9 @@ static void
 build_table(struct loader *ld)
 {
 	struct catalog *cat = ld->cat;
-	unsigned char scratch[NAME_END], *bk, *e;
+	unsigned char scratch[NAME_END + SLACK], *bk, *e;
 	const unsigned char *rec, *name, *dup;
-	size_t off, ord, need = 0, longbytes = 0, len, esz, b, n, labels;
+	size_t off, ord, need = 0, longbytes = 0, len, esz, b, b2, n, labels;
 	uint32_t loff;
 	uint64_t h;
 
@@ -1645,11 +1701,12 @@ build_table(struct loader *ld)
 	}
 	cat->nbuckets = need * 100 / (BUCKET_ROOM * FILL_PERCENT) + 1;
 	cat->nwords = cat->ndomains * FILTER_BITS / 64 + 1;
-	if ((cat->buckets = table_alloc(cat->nbuckets * BUCKET_SIZE,
+	if ((cat->buckets = table_alloc(cat->nbuckets * BUCKET_SIZE + SLACK,
 	    &cat->bucketmap)) == NULL ||
 	    (cat->filter = table_alloc(cat->nwords * sizeof(uint64_t),
 	    &cat->filtermap)) == NULL ||
-	    (longbytes > 0 && (cat->longpool = malloc(longbytes)) == NULL)) {
+	    (longbytes > 0 &&
+	    (cat->longpool = calloc(1, longbytes + SLACK)) == NULL)) {
 		errs_nomem(&ld->errs);
 		return;
 	}
@@ -1659,15 +1716,26 @@ build_table(struct loader *ld)
 	    ord++) {
 		rec = ld->pool + off;
 		len = rec[0];
-		name = rec + REC_HDR;
-		h = hash_name(name, len, scratch, &labels);
+		h = hash_name(rec + REC_HDR, len, scratch, &labels);
+		/* The copy hashing left in scratch has SLACK after it. */
+		name = scratch + NAME_END - len;
 		if ((dup = bucket_find(cat, h, name, len)) != NULL) {
 			dup_error(ld, ord, rec, dup);
 			continue;
 		}
-		/* The first bucket with room; those passed over overflow. */
+		/*
+		 * The emptier of the two choices; if neither has room, the
+		 * first bucket with room after the first choice, and the
+		 * buckets passed over overflow.  Room cannot run out: there
+		 * is room for all at FILL_PERCENT.
+		 */
 		esz = ENTRY_HDR + (len <= INLINE_MAX ? len : 4);
 		b = bucket_of(cat, h);
+		b2 = bucket2_of(cat, h);
+		if (cat->buckets[b2 * BUCKET_SIZE + 1] <
+		    cat->buckets[b * BUCKET_SIZE + 1] &&
+		    cat->buckets[b2 * BUCKET_SIZE + 1] + esz <= BUCKET_ROOM)
+			b = b2;
 		for (n = 0; n < cat->nbuckets; n++) {
 			bk = cat->buckets + b * BUCKET_SIZE;
 			if (bk[1] + esz <= BUCKET_ROOM)
@@ -1676,7 +1744,6 @@ build_table(struct loader *ld)
 			if (++b == cat->nbuckets)
 				b = 0;
 		}
-		/* Cannot run out: there is room for all at FILL_PERCENT. */
 		bk = cat->buckets + b * BUCKET_SIZE;
 		e = bk + BUCKET_HDR + bk[1];
 		e[0] = fingerprint(h);

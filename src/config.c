@@ -803,7 +803,7 @@ struct st {
 	struct config_arena	*ar;		/* the config's */
 	struct config_arena	 tmp;		/* this load's scratch */
 	const char		*path;
-	const char		*dir;		/* of path, "" for the cwd */
+	const char		*dir;		/* of path with its '/', or "" */
 	bool			 oom;
 
 	/* The CONFIG_ERRORS_MAX errors first in the file, and a count. */
@@ -1226,6 +1226,35 @@ line_bytes_bad(const char *p, size_t len, char *buf, size_t buflen)
 	return NULL;
 }
 
+static const struct keydef *
+key_lookup(enum sect_kind kind, const char *name, int *day)
+{
+	const struct keydef *d;
+	size_t i, n;
+	int k;
+
+	*day = -1;
+	for (i = 0; i < sizeof(keydefs) / sizeof(keydefs[0]); i++) {
+		d = &keydefs[i];
+		if (d->sect != kind)
+			continue;
+		n = strlen(d->name);
+		if (d->name[n - 1] != '.') {
+			if (strcmp(d->name, name) == 0)
+				return d;
+			continue;
+		}
+		if (strncmp(d->name, name, n) != 0)
+			continue;
+		for (k = 0; k < 7; k++)
+			if (strcmp(name + n, day_names[k]) == 0) {
+				*day = k;
+				return d;
+			}
+	}
+	return NULL;
+}
+
 /* Cut a comment (';' or '#' first on the line or after a blank) and the
  * blanks before it; returns the new length. */
 static size_t
@@ -1469,16 +1498,24 @@ lex_key(struct st *st, const char *t, size_t tlen, char *out, size_t cap)
 static void
 lex_cont(struct st *st, const char *t, size_t tlen, char *out, size_t cap)
 {
-	char qb[QLEN];
+	char qb[QLEN], word[KEYNAME_MAX + 1];
 	size_t i, j;
+	int day;
 
 	/* "  lan = ..." under another key is a key someone indented, not a
-	 * value: say so rather than read "lan = ..." as an item. */
+	 * value: say so rather than read "lan = ..." as an item.  Only the
+	 * section's own keys count, so a text may hold "a=b". */
 	for (i = 0; i < tlen && key_char(t[i]); i++)
 		;
 	for (j = i; j < tlen && is_blank(t[j]); j++)
 		;
-	if (i > 0 && j < tlen && t[j] == '=') {
+	if (i > 0 && i <= KEYNAME_MAX) {
+		memcpy(word, t, i);
+		word[i] = '\0';
+	} else
+		word[0] = '\0';
+	if (j < tlen && t[j] == '=' && word[0] != '\0' &&
+	    key_lookup(st->cur->kind, word, &day) != NULL) {
 		lerr(st, st->lineno, "[%s] %s: indented line '%s' would "
 		    "continue the value of %s; start a key at the beginning "
 		    "of its line", st->cur->hdr, st->lastname,
@@ -1524,7 +1561,7 @@ lex_line(struct st *st, const char *p, size_t len, char *out, size_t cap)
 		lex_cont(st, t, tlen, out, cap);
 		return;
 	}
-	if (t > p && st->in_bad)
+	if (t > p && st->in_bad && *t != '[')
 		return;
 	st->in_bad = false;
 	if (*t == '[')
@@ -1580,35 +1617,6 @@ lex_reader(char *str, int num, void *arg)
 	}
 	lex_line(st, p, len, str, (size_t)num);
 	return str;
-}
-
-static const struct keydef *
-key_lookup(enum sect_kind kind, const char *name, int *day)
-{
-	const struct keydef *d;
-	size_t i, n;
-	int k;
-
-	*day = -1;
-	for (i = 0; i < sizeof(keydefs) / sizeof(keydefs[0]); i++) {
-		d = &keydefs[i];
-		if (d->sect != kind)
-			continue;
-		n = strlen(d->name);
-		if (d->name[n - 1] != '.') {
-			if (strcmp(d->name, name) == 0)
-				return d;
-			continue;
-		}
-		if (strncmp(d->name, name, n) != 0)
-			continue;
-		for (k = 0; k < 7; k++)
-			if (strcmp(name + n, day_names[k]) == 0) {
-				*day = k;
-				return d;
-			}
-	}
-	return NULL;
 }
 
 static bool
@@ -2181,8 +2189,8 @@ include_read(const struct kctx *kc, const struct item *it, bool person)
 	if (path[0] == '/' || dlen == 0)
 		full = cfg_strndup(st, path, plen);
 	else {
-		if ((inc = arena_alloc(st->ar, dlen + plen + 2)) != NULL)
-			snprintf(inc, dlen + plen + 2, "%s/%s", st->dir, path);
+		if ((inc = arena_alloc(st->ar, dlen + plen + 1)) != NULL)
+			snprintf(inc, dlen + plen + 1, "%s%s", st->dir, path);
 		else
 			st->oom = true;
 		full = inc;
@@ -2650,13 +2658,12 @@ p_dateranges(const struct kctx *kc, size_t max, bool all_ok,
 	int n, i;
 	size_t ok = 0, j;
 
-	if (all_ok && kc->key->frags != NULL && kc->key->frags->next == NULL &&
-	    strcmp(kc->key->frags->text, "all") == 0) {
+	if ((n = items_get(kc, !all_ok, max, &v)) <= 0)
+		return;
+	if (all_ok && n == 1 && strcmp(v[0].s, "all") == 0) {
 		*set = false;
 		return;
 	}
-	if ((n = items_get(kc, !all_ok, max, &v)) <= 0)
-		return;
 	if ((r = cfg_array(kc->st, (size_t)n, sizeof(*r))) == NULL)
 		return;
 	for (i = 0; i < n; i++) {
@@ -3537,13 +3544,12 @@ config_load(const char *path, char **cause)
 	if ((st->path = cfg_strndup(st, path, strlen(path))) == NULL)
 		goto oom;
 	cfg->path = st->path;
+	/* @files are relative to the config's directory, '/' kept. */
 	slash = strrchr(path, '/');
 	st->dir = slash != NULL ? arena_strndup(&st->tmp, path,
-	    (size_t)(slash - path)) : "";
+	    (size_t)(slash - path) + 1) : "";
 	if (st->dir == NULL)
 		goto oom;
-	if (slash == path)
-		st->dir = "/";
 	defaults(cfg);
 	if ((rc = read_file(path, &buf, &len)) < 0) {
 		if (rc == -ENOMEM)
@@ -3712,8 +3718,11 @@ pr_text(FILE *f, const char *key, const char *text)
 		if ((e = strchr(w, ' ')) == NULL)
 			e = w + strlen(w);
 		len = (size_t)(e - w);
-		if (col + 1 + len > PRINT_COLS && !keylike(w) &&
-		    (w != text || col + 1 + len >= CONFIG_LINE_MAX)) {
+		/* Never start a line with "key =" (it would read as a key)
+		 * unless the line grows too long otherwise. */
+		if ((col + 1 + len > PRINT_COLS && !keylike(w) &&
+		    (w != text || col + 1 + len >= CONFIG_LINE_MAX)) ||
+		    (w != text && col + 1 + len >= CONFIG_LINE_MAX - 8)) {
 			fputs("\n\t", f);
 			col = 8;
 		} else {

@@ -22,6 +22,9 @@ log_init(int verbose, int to_syslog, const char *ident)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
+static void vlog(int, const char *, va_list, int)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 vlog(int pri, const char *fmt, va_list ap, int with_errno)
 {

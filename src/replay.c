@@ -48,12 +48,16 @@ sb_puts(struct sb *s, const char *p)
 	sb_put(s, p, strlen(p));
 }
 
+/* Pad the column that started at from to width, then one space. */
 static void
 sb_pad(struct sb *s, size_t from, size_t width)
 {
-	while (s->n - from < width)
-		sb_putc(s, ' ');
-	sb_putc(s, ' ');
+	size_t used = s->n - from, n = used < width ? width - used + 1 : 1;
+
+	if (n > s->cap - s->n)
+		n = s->cap - s->n;
+	memset(s->b + s->n, ' ', n);
+	s->n += n;
 }
 
 static void
@@ -74,15 +78,21 @@ sb_uint(struct sb *s, unsigned long v, int width)
 static void
 sb_addr(struct sb *s, const struct addr *a)
 {
-	char tmp[ADDR_STRLEN];
+	char tmp[ADDR_STRLEN], *p = tmp;
 	int i;
+	unsigned v;
 
 	if (a->family == AF_INET) {
 		for (i = 0; i < 4; i++) {
-			if (i)
-				sb_putc(s, '.');
-			sb_uint(s, a->bytes[i], 1);
+			v = a->bytes[i];
+			if (v >= 100)
+				*p++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*p++ = (char)('0' + v / 10 % 10);
+			*p++ = (char)('0' + v % 10);
+			*p++ = '.';
 		}
+		sb_put(s, tmp, (size_t)(p - tmp - 1));
 		return;
 	}
 	addr_format(a, tmp, sizeof(tmp));
@@ -265,7 +275,17 @@ obs_format_row(struct obs_format *fmt, const struct observation *ob,
 	for (i = 0; i < ob->name_len; i++) {
 		unsigned char c = (unsigned char)ob->name[i];
 
-		sb_putc(&s, c >= 0x20 && c < 0x7f ? (char)c : '?');
+		if (c < 0x20 || c >= 0x7f)
+			break;
+	}
+	if (i == ob->name_len)
+		sb_put(&s, ob->name, ob->name_len);
+	else {
+		for (i = 0; i < ob->name_len; i++) {
+			unsigned char c = (unsigned char)ob->name[i];
+
+			sb_putc(&s, c >= 0x20 && c < 0x7f ? (char)c : '?');
+		}
 	}
 	if (ob->name_len == 0)
 		sb_putc(&s, '-');
