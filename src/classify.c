@@ -407,6 +407,15 @@ ld_kerr(struct loader *ld, const char *key, const char *value, size_t vlen,
  * TLB miss costs several memory reads.  Returns NULL or the table, and
  * the bytes mapped in *ret_len for table_free().
  */
+/* AddressSanitizer checks heap blocks, not mappings: give it heap. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TABLE_ON_HEAP	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TABLE_ON_HEAP	1
+#endif
+#endif
+
 static void *
 table_alloc(size_t size, size_t *ret_len)
 {
@@ -414,6 +423,10 @@ table_alloc(size_t size, size_t *ret_len)
 	uintptr_t a;
 	char *p;
 
+#ifdef TABLE_ON_HEAP
+	*ret_len = size;
+	return calloc(1, size ? size : 1);
+#endif
 	if (size < HUGE_PAGE) {
 		len = size ? size : 1;
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE |
@@ -444,8 +457,13 @@ table_alloc(size_t size, size_t *ret_len)
 static void
 table_free(void *p, size_t len)
 {
+#ifdef TABLE_ON_HEAP
+	(void)len;
+	free(p);
+#else
 	if (p != NULL && len > 0)
 		munmap(p, len);
+#endif
 }
 
 /*

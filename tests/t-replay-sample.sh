@@ -39,5 +39,29 @@ for exp in tests/data/*.expected.tsv; do
 	n=$((n + $(wc -l <"$tmp/want")))
 done
 [ "$n" -gt 0 ] || { echo "no expectations found in tests/data"; exit 1; }
+
+# Classification: every named observation of the sample capture has the
+# platform, category and reason written down in sample.platforms.tsv.
+# The DoT port makes any TLS to 853 circumvention with reason dot.
+"$B/schoolgated" --replay tests/data/sample.pcap --json -P conf/platforms.d |
+awk -F'\t' '
+function field(k) {
+	if (match($0, "\"" k "\":\"[^\"]*\""))
+		return substr($0, RSTART + length(k) + 4, RLENGTH - length(k) - 5)
+	return ""
+}
+function dash(v) { return v == "" ? "-" : v }
+FILENAME == ARGV[1] { if ($0 !~ /^#/ && NF) want[$1] = $2 "\t" $3 "\t" $4; next }
+{
+	name = field("name"); if (name == "") next
+	got = dash(field("platform")) "\t" dash(field("category")) "\t" dash(field("reason"))
+	w = want[name]
+	if (field("server") ~ /:853$/) { split(w, a, "\t"); w = a[1] "\tcircumvention\tdot" }
+	if (!(name in want)) { print "no expectation for " name; bad = 1 }
+	else if (got != w) { print name ": got " got ", want " w; bad = 1 }
+	n++
+}
+END { if (!bad) printf "summary: %d observations classified as written down\n", n; exit bad }
+' tests/data/sample.platforms.tsv - || bad=1
 [ "$bad" -eq 0 ] && echo "summary: $n expected observations matched"
 exit "$bad"

@@ -238,7 +238,7 @@ lookup_variants(const struct catalog *cat, const char *name, size_t len)
 	memcpy(buf + 3, name, len);
 	lookup(cat, buf, len + 3);		/* no label boundary */
 	if (len > 1)
-		lookup(cat, name + 1, len - 1);	/* a suffix that is not */
+		lookup(cat, name + 1, len - 1);	/* not a label suffix */
 }
 
 static void
@@ -282,7 +282,8 @@ check_catalog(const struct catalog *cat, const uint8_t *data, size_t size)
 		check(p != NULL && p->index == i);
 		check(p->id != NULL && p->name != NULL && p->category != NULL);
 		check(catalog_find(cat, p->id) == p);
-		check((p->cat == CAT_CIRCUMVENTION) == (p->reason != CIRC_NONE));
+		check((p->cat == CAT_CIRCUMVENTION) ==
+		    (p->reason != CIRC_NONE));
 		check(circ_reason_str(p->reason) != NULL);
 	}
 	check(catalog_platform(cat, catalog_nplatforms(cat)) == NULL);
@@ -327,6 +328,15 @@ check_catalog(const struct catalog *cat, const uint8_t *data, size_t size)
 	check(n == found);
 }
 
+/* A line "%%" starts at data[i]. */
+static bool
+sep_at(const uint8_t *data, size_t size, size_t i)
+{
+	return i + 2 <= size && (i == 0 || data[i - 1] == '\n') &&
+	    data[i] == '%' && data[i + 1] == '%' &&
+	    (i + 2 == size || data[i + 2] == '\n');
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -337,8 +347,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* Cut at lines "%%"; a fourth part joins the third. */
 	for (i = 0; i + 2 <= size && nfiles < NFILES - 1; i++)
-		if ((i == 0 || data[i - 1] == '\n') && data[i] == '%' &&
-		    data[i + 1] == '%' && (i + 2 == size || data[i + 2] == '\n')) {
+		if (sep_at(data, size, i)) {
 			put_file(paths[nfiles], data + start, i - start);
 			list[nfiles] = paths[nfiles];
 			nfiles++;

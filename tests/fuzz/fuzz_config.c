@@ -320,6 +320,15 @@ values(const uint8_t *p, size_t len)
 	}
 }
 
+/* A line "%%" starts at data[i]. */
+static bool
+sep_at(const uint8_t *data, size_t size, size_t i)
+{
+	return i + 2 <= size && (i == 0 || data[i - 1] == '\n') &&
+	    data[i] == '%' && data[i + 1] == '%' &&
+	    (i + 2 == size || data[i + 2] == '\n');
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -330,8 +339,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* "%%" alone on a line: the device file follows. */
 	for (i = 0; i + 2 <= size; i++)
-		if ((i == 0 || data[i - 1] == '\n') && data[i] == '%' &&
-		    data[i + 1] == '%' && (i + 2 == size || data[i + 2] == '\n')) {
+		if (sep_at(data, size, i)) {
 			clen = i;
 			dev = data + (i + 2 < size ? i + 3 : size);
 			break;

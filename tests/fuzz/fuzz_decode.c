@@ -2,7 +2,8 @@
  * libFuzzer target for decode.c: link layer through L4 of one frame.
  *
  *	clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
- *	    tests/fuzz/fuzz_decode.c src/decode.c $(pkg-config --cflags libpcap) \
+ *	    tests/fuzz/fuzz_decode.c src/decode.c \
+ *	    $(pkg-config --cflags libpcap) \
  *	    -o build-fuzz/fuzz_decode
  *	build-fuzz/fuzz_decode -max_len=9000 CORPUS
  *

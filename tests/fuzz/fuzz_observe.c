@@ -65,7 +65,8 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static struct catalog	*cat;
 static struct observer	*obs;
-static uint64_t		 epoch;		/* the clock as the next input starts */
+/* The clock when the next input starts. */
+static uint64_t		 epoch;
 
 /* What the callback saw of the current input. */
 static struct run {

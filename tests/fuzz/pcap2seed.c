@@ -211,7 +211,7 @@ to_ether(int dlt, const uint8_t *p, size_t len, uint8_t *out)
 	if (l3len > SEED_MAX - ETH_HLEN)
 		l3len = SEED_MAX - ETH_HLEN;
 	memset(out, 0, ETH_HLEN);
-	out[0] = 0x02;			/* a locally administered address */
+	out[0] = 0x02;		/* a locally administered address */
 	if (src != NULL)
 		memcpy(out + 6, src, 6);
 	else
@@ -339,7 +339,8 @@ convert(enum mode m, const char *path, unsigned count, size_t maxbytes)
 				goto done;
 			seed[used] = (uint8_t)(flen >> 8);
 			seed[used + 1] = (uint8_t)flen;
-			seed[used + 2] = n == 0 ? 0 : time_step(ts_us - prev_us);
+			seed[used + 2] = n == 0 ? 0 :
+			    time_step(ts_us - prev_us);
 			memcpy(seed + used + 3, frame, flen);
 			used += 3 + flen;
 			prev_us = ts_us;

@@ -146,6 +146,9 @@ load_shipped(void)
 	return cat;
 }
 
+/* The start of a valid platform: its domains come next, on line 4. */
+#define HEAD	"[platform a]\nname = A\ncategory = social\n"
+
 static const char three[] =
     "[platform fb]\n"
     "name = Facebook\n"
@@ -367,6 +370,63 @@ START_TEST(test_differential)
 }
 END_TEST
 
+/* Domain i of length len: labels of at most 63, ending in "q" + index. */
+static void
+long_domain(size_t i, size_t len, char *d)
+{
+	size_t j;
+
+	for (j = 0; j < len; j++)
+		d[j] = (j % 64 == 63) ? '.' : (char)('a' + (i + j) % 26);
+	if (d[len - 3] == '.')
+		d[len - 3] = 'z';
+	d[len - 2] = 'q';
+	d[len - 1] = (char)('a' + i);
+	d[len] = '\0';
+}
+
+START_TEST(test_long_domains)
+{
+	/* Around the longest name a bucket holds inline (58), and longer. */
+	static const size_t lens[] = { 7, 8, 9, 15, 16, 17, 57, 58, 59, 60,
+	    63 + 1 + 63 + 1 + 30, 63 + 1 + 63 + 1 + 63 + 1 + 4 };
+	char conf[4096], name[300], d[256];
+	struct catalog *cat;
+	char *cause = NULL;
+	size_t i, j, n, o = 0;
+
+	o += (size_t)snprintf(conf + o, sizeof(conf) - o, HEAD "domains =\n");
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		long_domain(i, lens[i], d);
+		o += (size_t)snprintf(conf + o, sizeof(conf) - o, "\t%s,\n",
+		    d);
+	}
+	cat = load_text(conf, &cause);
+	ck_assert_msg(cat != NULL, "%s", cause);
+	ck_assert_uint_eq(catalog_ndomains(cat), sizeof(lens) / sizeof(lens[0]));
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		long_domain(i, lens[i], d);
+		n = (size_t)snprintf(name, sizeof(name), "m.%s", d);
+		ck_assert_msg(catalog_lookup(cat, name + 2, n - 2) != NULL,
+		    "%s", name + 2);
+		ck_assert_msg(catalog_lookup(cat, name, n) != NULL, "%s", name);
+		/* One byte different anywhere: no match. */
+		for (j = 2; j < n; j++) {
+			if (name[j] == '.')
+				continue;
+			name[j] ^= 1;
+			ck_assert_msg(catalog_lookup(cat, name + 2, n - 2) ==
+			    NULL, "%s", name + 2);
+			name[j] ^= 1;
+		}
+		/* Without its first byte: another domain. */
+		if (name[3] != '.')
+			ck_assert_ptr_null(catalog_lookup(cat, name + 3, n - 3));
+	}
+	catalog_free(cat);
+}
+END_TEST
+
 /*
  * Loader: values and syntax that are accepted.
  */
@@ -454,8 +514,6 @@ END_TEST
 /*
  * Loader: every error, with its exact message.
  */
-
-#define HEAD	"[platform a]\nname = A\ncategory = social\n"
 
 START_TEST(test_errors)
 {
@@ -1110,6 +1168,7 @@ main(void)
 	tcase_add_test(tc, test_suffix_rules);
 	tcase_add_test(tc, test_hostile_bytes);
 	tcase_add_test(tc, test_differential);
+	tcase_add_test(tc, test_long_domains);
 	tcase_add_test(tc, test_accepts);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_limits);
