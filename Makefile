@@ -57,6 +57,7 @@ check_classify_MODS := classify addr log
 check_config_MODS   := config addr
 check_flow_MODS     := flow addr
 check_decode_MODS   := decode
+check_observe_MODS  := observe decode flow dns tls http quic classify addr log
 
 .PHONY: all deps check unit bench install uninstall clean sanitize demo fuzz
 all: $(BINS)

@@ -42,7 +42,7 @@ struct platform {
 	bool			 shared_infra;
 	size_t			 ncidrs;
 	struct cidr		*cidrs;		/* static ranges, nameless traffic */
-	size_t			 ndomains;	/* domains the catalogue lists */
+	size_t			 ndomains;	/* domains it has */
 };
 
 struct catalog;

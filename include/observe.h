@@ -26,7 +26,8 @@ struct tls_hello;
 #define OBSERVE_QUERY_TIMEOUT_US (5ULL * 1000000)
 
 /* RFC 7858 / RFC 9250: DNS over TLS and over QUIC.  TLS or QUIC to this
- * port is circumvention whatever the server name says. */
+ * port, or with the ALPN "dot" or "doq", is circumvention whatever the
+ * server name says. */
 #define OBSERVE_DOT_PORT	853
 
 enum obs_proto {
@@ -49,6 +50,7 @@ struct observation {
 	 * port alone; "" when neither. */
 	const char		*category;
 	enum circ_reason	 reason;	/* CIRC_NONE unless circumvention */
+	enum circ_reason	 alpn_reason;	/* DoT/DoQ told by the ALPN */
 	bool			 ech;		/* TLS/QUIC: ECH offered */
 	bool			 solicited;	/* DNS: answers a query we saw */
 	bool			 unanswered;	/* DNS: a query that timed out */

@@ -48,10 +48,12 @@
 #include <dirent.h>
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -64,7 +66,7 @@
 #define CATALOG_MAX_PLATFORMS	4096	/* fits the 16-bit index in an entry */
 #define CATALOG_MAX_DOMAINS	2000000
 #define CATALOG_MAX_CIDRS	65536
-#define CATALOG_MAX_POOL	(256u << 20)	/* bytes of names while loading */
+#define CATALOG_MAX_POOL	(256u << 20)	/* bytes of names, loading */
 #define CATALOG_MAX_LINES	4000000	/* per file: 22 bits of a source line */
 #define CATALOG_MAX_ERRORS	100	/* error lines reported in full */
 /*
@@ -72,7 +74,7 @@
  * "\r\n\0"; a longer line would be split silently, so it is an error.
  */
 #define CATALOG_LINE_MAX	197
-#define CATALOG_ID_MAX		32	/* inih keeps 49 bytes of a section name */
+#define CATALOG_ID_MAX		32	/* inih keeps 49 bytes of a section */
 #define CATALOG_NAME_MAX	64
 #define CATALOG_CATEGORY_MAX	32
 #define CATALOG_VALUE_SHOWN	80	/* bytes of a bad value quoted back */
@@ -142,7 +144,7 @@ struct pmeta {
 	unsigned	shared_line;
 	unsigned	reason_line;
 	size_t		cidrcap;
-	size_t		first_off;	/* its first domain in the loading pool */
+	size_t		first_off;	/* its first domain in the pool */
 	size_t		first_ord;	/* and that domain's ordinal */
 };
 
@@ -384,7 +386,8 @@ static void
 ld_kerr(struct loader *ld, const char *key, const char *value, size_t vlen,
     const char *fmt, ...)
 {
-	char msg[512], v[4 * CATALOG_VALUE_SHOWN + 8];
+	char msg[512], k[4 * CATALOG_VALUE_SHOWN + 8];
+	char v[4 * CATALOG_VALUE_SHOWN + 8];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -392,7 +395,8 @@ ld_kerr(struct loader *ld, const char *key, const char *value, size_t vlen,
 	va_end(ap);
 	errs_add(&ld->errs, "%s:%u: [platform %s] %s = %s: %s",
 	    ld_path(ld, ld->file), ld->lineno, ld->cat->platforms[ld->cur].id,
-	    key, shown(value, vlen, v, sizeof(v)), msg);
+	    shown(key, strlen(key), k, sizeof(k)),
+	    shown(value, vlen, v, sizeof(v)), msg);
 }
 
 /*
@@ -867,7 +871,8 @@ catalog_lookup_many(const struct catalog *cat, size_t n,
 	for (i = 0; i < n + 2 * LOOKUP_AHEAD; i++) {
 		if (i >= 2 * LOOKUP_AHEAD) {
 			k = i - 2 * LOOKUP_AHEAD;
-			ret[k] = lookup_finish(cat, &pr[k % (2 * LOOKUP_AHEAD)]);
+			ret[k] = lookup_finish(cat,
+			    &pr[k % (2 * LOOKUP_AHEAD)]);
 			hits += ret[k] != NULL;
 		}
 		if (i >= LOOKUP_AHEAD && i - LOOKUP_AHEAD < n)
@@ -1037,24 +1042,25 @@ catalog_free(struct catalog *cat)
  * Value syntax.
  */
 
-/* Grow *arr (elements of size) to hold at least need; 0 or -1. */
-static int
+/*
+ * An array (of *cap elements of size) grown by doubling to hold need:
+ * returns it, moved or not, or NULL with the old one still valid.
+ */
+static void *
 grow(void *arr, size_t *cap, size_t need, size_t size)
 {
-	void **p = arr;
 	size_t ncap;
 	void *n;
 
 	if (need <= *cap)
-		return 0;
+		return arr;
 	ncap = *cap ? *cap : 16;
 	while (ncap < need)
 		ncap *= 2;
-	if ((n = reallocarray(*p, ncap, size)) == NULL)
-		return -1;
-	*p = n;
+	if ((n = reallocarray(arr, ncap, size)) == NULL)
+		return NULL;
 	*cap = ncap;
-	return 0;
+	return n;
 }
 
 static int
@@ -1190,6 +1196,7 @@ add_domain(struct loader *ld, char *d, size_t len)
 	const char *why;
 	unsigned char *rec;
 	size_t n = len;
+	void *np;
 
 	if ((why = domain_normalise(d, &n)) != NULL) {
 		ld_kerr(ld, "domains", d, len, "%s", why);
@@ -1204,12 +1211,18 @@ add_domain(struct loader *ld, char *d, size_t len)
 		ld->toomany = 1;
 		return;
 	}
-	if (grow(&ld->pool, &ld->poolcap, ld->poolsize + REC_HDR + n, 1) ||
-	    grow(&ld->dloc, &ld->dloccap, cat->ndomains + 1,
-	    sizeof(*ld->dloc))) {
+	if ((np = grow(ld->pool, &ld->poolcap, ld->poolsize + REC_HDR + n,
+	    1)) == NULL) {
 		errs_nomem(&ld->errs);
 		return;
 	}
+	ld->pool = np;
+	if ((np = grow(ld->dloc, &ld->dloccap, cat->ndomains + 1,
+	    sizeof(*ld->dloc))) == NULL) {
+		errs_nomem(&ld->errs);
+		return;
+	}
+	ld->dloc = np;
 	if (p->ndomains == 0) {
 		m->first_off = ld->poolsize;
 		m->first_ord = cat->ndomains;
@@ -1225,8 +1238,20 @@ add_domain(struct loader *ld, char *d, size_t len)
 	p->ndomains++;
 }
 
+static int
+is_separator(char c)
+{
+	return c == ',' || isspace((unsigned char)c);
+}
+
+/*
+ * Call fn for each item of a list separated by commas or blanks, with a
+ * writable, NUL-terminated copy of the item.  Empty items are skipped, so
+ * that a line may end with a comma before its continuation.
+ */
 static void
-key_domains(struct loader *ld, const char *value)
+list_each(struct loader *ld, const char *value,
+    void (*fn)(struct loader *, char *, size_t))
 {
 	char buf[CATALOG_LINE_MAX + 1];
 	size_t i = 0, start, n = strlen(value);
@@ -1235,72 +1260,61 @@ key_domains(struct loader *ld, const char *value)
 		n = sizeof(buf) - 1;
 	memcpy(buf, value, n);
 	buf[n] = '\0';
-	/*
-	 * A list, separated by commas or blanks.  Empty items are skipped
-	 * so that a line may end with a comma before its continuation.
-	 */
 	while (i < n) {
-		while (i < n && (buf[i] == ',' || isspace((unsigned char)buf[i])))
+		while (i < n && is_separator(buf[i]))
 			i++;
 		start = i;
-		while (i < n && buf[i] != ',' && !isspace((unsigned char)buf[i]))
+		while (i < n && !is_separator(buf[i]))
 			i++;
 		if (i > start) {
-			char save = buf[i];
-
 			buf[i] = '\0';
-			add_domain(ld, buf + start, i - start);
-			buf[i] = save;
+			fn(ld, buf + start, i - start);
+			i++;
 		}
 	}
 }
 
-static void
-key_cidrs(struct loader *ld, const char *value)
+/* A range of the current platform, and where it was written: 0 or -1. */
+static int
+add_cidr(struct loader *ld, const struct cidr *c)
 {
 	struct platform *p = cur_platform(ld);
 	struct pmeta *m = &ld->meta[ld->cur];
-	char buf[CATALOG_LINE_MAX + 1];
-	size_t i = 0, start, n = strlen(value);
+	struct cidrloc *cl;
+	void *np;
+
+	if ((np = grow(p->cidrs, &m->cidrcap, p->ncidrs + 1,
+	    sizeof(*p->cidrs))) == NULL)
+		return -1;
+	p->cidrs = np;
+	if ((np = grow(ld->cidrs, &ld->cidrcap, ld->ncidrs + 1,
+	    sizeof(*ld->cidrs))) == NULL)
+		return -1;
+	ld->cidrs = np;
+	p->cidrs[p->ncidrs++] = *c;
+	cl = &ld->cidrs[ld->ncidrs++];
+	cl->c = *c;
+	cl->at.line = ld->lineno;
+	cl->at.file = ld->file;
+	cl->platform = (uint16_t)ld->cur;
+	return 0;
+}
+
+static void
+add_cidr_text(struct loader *ld, char *text, size_t len)
+{
 	struct cidr c;
 
-	if (n >= sizeof(buf))
-		n = sizeof(buf) - 1;
-	memcpy(buf, value, n);
-	buf[n] = '\0';
-	while (i < n) {
-		while (i < n && (buf[i] == ',' || isspace((unsigned char)buf[i])))
-			i++;
-		start = i;
-		while (i < n && buf[i] != ',' && !isspace((unsigned char)buf[i]))
-			i++;
-		if (i == start)
-			continue;
-		buf[i] = '\0';
-		if (cidr_parse(buf + start, &c) < 0) {
-			ld_kerr(ld, "cidrs", buf + start, i - start,
-			    "not an address or prefix (ADDR/LEN with the host "
-			    "bits zero)");
-		} else if (ld->ncidrs >= CATALOG_MAX_CIDRS) {
-			if (!ld->toomany)
-				ld_kerr(ld, "cidrs", buf + start, i - start,
-				    "too many CIDRs (at most %d)",
-				    CATALOG_MAX_CIDRS);
-			ld->toomany = 1;
-		} else if (grow(&p->cidrs, &m->cidrcap, p->ncidrs + 1,
-		    sizeof(*p->cidrs)) || grow(&ld->cidrs, &ld->cidrcap,
-		    ld->ncidrs + 1, sizeof(*ld->cidrs))) {
-			errs_nomem(&ld->errs);
-		} else {
-			p->cidrs[p->ncidrs++] = c;
-			ld->cidrs[ld->ncidrs].c = c;
-			ld->cidrs[ld->ncidrs].at.line = ld->lineno;
-			ld->cidrs[ld->ncidrs].at.file = ld->file;
-			ld->cidrs[ld->ncidrs].platform = (uint16_t)ld->cur;
-			ld->ncidrs++;
-		}
-		i++;
-	}
+	if (cidr_parse(text, &c) < 0)
+		ld_kerr(ld, "cidrs", text, len, "not an address or prefix "
+		    "(ADDR/LEN with the host bits zero)");
+	else if (ld->ncidrs >= CATALOG_MAX_CIDRS) {
+		if (!ld->toomany)
+			ld_kerr(ld, "cidrs", text, len, "too many CIDRs (at "
+			    "most %d)", CATALOG_MAX_CIDRS);
+		ld->toomany = 1;
+	} else if (add_cidr(ld, &c) == -1)
+		errs_nomem(&ld->errs);
 }
 
 /* A key that may be given once: 1 if this is the first time. */
@@ -1326,17 +1340,19 @@ loader_key(void *arg, const char *section, const char *key, const char *value)
 
 	(void)section;	/* the reader opened it: ld->cur */
 	if (ld->cur < 0) {
+		char k[4 * CATALOG_VALUE_SHOWN + 8];
+
 		if (!ld->in_section)
 			ld_err(ld, ld->lineno, "%s: outside a [platform ID] "
-			    "section", key);
+			    "section", shown(key, strlen(key), k, sizeof(k)));
 		return 1;
 	}
 	p = cur_platform(ld);
 	m = &ld->meta[ld->cur];
 	if (strcmp(key, "domains") == 0) {
-		key_domains(ld, value);
+		list_each(ld, value, add_domain);
 	} else if (strcmp(key, "cidrs") == 0) {
-		key_cidrs(ld, value);
+		list_each(ld, value, add_cidr_text);
 	} else if (strcmp(key, "name") == 0) {
 		if (!key_once(ld, &m->name_line, key, value))
 			return 1;
@@ -1427,6 +1443,7 @@ section_begin(struct loader *ld, const char *header, size_t len)
 	char buf[CATALOG_LINE_MAX + 1], *text = buf, *id, *e;
 	char v[4 * CATALOG_VALUE_SHOWN + 8];
 	size_t i;
+	void *np;
 
 	section_end(ld);
 	/* A copy: inih has yet to read the line. */
@@ -1450,9 +1467,10 @@ section_begin(struct loader *ld, const char *header, size_t len)
 	for (id = text + 8; isspace((unsigned char)*id); id++)
 		;
 	if (!is_ident(id, CATALOG_ID_MAX)) {
-		ld_err(ld, ld->lineno, "[platform %s]: bad platform id: 1 to %d "
-		    "of a-z, 0-9, '-' and '_', starting with a letter or digit",
-		    shown(id, strlen(id), v, sizeof(v)), CATALOG_ID_MAX);
+		ld_err(ld, ld->lineno, "[platform %s]: bad platform id: 1 to "
+		    "%d of a-z, 0-9, '-' and '_', starting with a letter or "
+		    "digit", shown(id, strlen(id), v, sizeof(v)),
+		    CATALOG_ID_MAX);
 		return;
 	}
 	for (i = 0; i < cat->nplatforms; i++) {
@@ -1471,12 +1489,18 @@ section_begin(struct loader *ld, const char *header, size_t len)
 		ld->toomany = 1;
 		return;
 	}
-	if (grow(&cat->platforms, &ld->platcap, cat->nplatforms + 1,
-	    sizeof(*cat->platforms)) || grow(&ld->meta, &ld->metacap,
-	    cat->nplatforms + 1, sizeof(*ld->meta))) {
+	if ((np = grow(cat->platforms, &ld->platcap, cat->nplatforms + 1,
+	    sizeof(*cat->platforms))) == NULL) {
 		errs_nomem(&ld->errs);
 		return;
 	}
+	cat->platforms = np;
+	if ((np = grow(ld->meta, &ld->metacap, cat->nplatforms + 1,
+	    sizeof(*ld->meta))) == NULL) {
+		errs_nomem(&ld->errs);
+		return;
+	}
+	ld->meta = np;
 	p = &cat->platforms[cat->nplatforms];
 	memset(p, 0, sizeof(*p));
 	memset(&ld->meta[cat->nplatforms], 0, sizeof(*ld->meta));
@@ -1601,14 +1625,26 @@ loader_read(char *str, int num, void *arg)
 	return str;
 }
 
+/* A path as messages show it: control bytes escaped.  Caller frees. */
+static char *
+path_shown(const char *path)
+{
+	size_t len = strlen(path);
+	char *s;
+
+	if ((s = malloc(4 * len + 1)) == NULL)
+		return NULL;
+	return log_escape(path, len, s, 4 * len + 1);
+}
+
 static void
 load_file(struct loader *ld, const char *path)
 {
 	char **np, *copy;
 	struct stat st;
-	int rc;
+	int fd, rc;
 
-	if ((copy = strdup(path)) == NULL ||
+	if ((copy = path_shown(path)) == NULL ||
 	    (np = reallocarray(ld->paths, ld->npaths + 1,
 	    sizeof(*ld->paths))) == NULL) {
 		free(copy);
@@ -1623,20 +1659,25 @@ load_file(struct loader *ld, const char *path)
 	ld->have_key = 0;
 	ld->cur = -1;
 
-	if ((ld->fp = fopen(path, "re")) == NULL) {
-		errs_add(&ld->errs, "%s: %s", path, strerror(errno));
+	/* Not blocking: a FIFO named *.conf must not hang the daemon. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
+		errs_add(&ld->errs, "%s: %s", copy, strerror(errno));
 		return;
 	}
-	if (fstat(fileno(ld->fp), &st) == -1 || !S_ISREG(st.st_mode)) {
-		errs_add(&ld->errs, "%s: not a regular file", path);
-		fclose(ld->fp);
-		ld->fp = NULL;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		errs_add(&ld->errs, "%s: not a regular file", copy);
+		close(fd);
+		return;
+	}
+	if ((ld->fp = fdopen(fd, "r")) == NULL) {
+		errs_add(&ld->errs, "%s: %s", copy, strerror(errno));
+		close(fd);
 		return;
 	}
 	rc = ini_parse_stream(loader_read, ld, loader_key, ld);
 	section_end(ld);
 	if (ferror(ld->fp))
-		errs_add(&ld->errs, "%s: read error", path);
+		errs_add(&ld->errs, "%s: %s", copy, strerror(errno));
 	else if (rc != 0 && ld->errs.n == 0)
 		/* Cannot happen when check_line() mirrors inih; be safe. */
 		ld_err(ld, (unsigned)(rc > 0 ? rc : 0), "syntax error");
@@ -1973,14 +2014,20 @@ catalog_load_dir(const char *dir, char **cause)
 {
 	struct catalog *cat = NULL;
 	struct dirent *de;
-	char **paths = NULL, **np, *path;
+	char **paths = NULL, **np, *path, *shown_dir;
 	size_t n = 0, i, len;
 	DIR *d;
 
+	if ((shown_dir = path_shown(dir)) == NULL) {
+		if (cause != NULL)
+			*cause = strdup("out of memory");
+		return NULL;
+	}
 	if ((d = opendir(dir)) == NULL) {
-		if (cause != NULL && asprintf(cause, "%s: %s", dir,
+		if (cause != NULL && asprintf(cause, "%s: %s", shown_dir,
 		    strerror(errno)) == -1)
 			*cause = NULL;
+		free(shown_dir);
 		return NULL;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -1991,7 +2038,7 @@ catalog_load_dir(const char *dir, char **cause)
 			continue;
 		if (n >= CATALOG_MAX_FILES) {
 			if (cause != NULL && asprintf(cause, "%s: more than %d "
-			    "*.conf files", dir, CATALOG_MAX_FILES) == -1)
+			    "*.conf files", shown_dir, CATALOG_MAX_FILES) == -1)
 				*cause = NULL;
 			goto out;
 		}
@@ -2006,7 +2053,7 @@ catalog_load_dir(const char *dir, char **cause)
 	}
 	if (n == 0) {
 		if (cause != NULL && asprintf(cause, "%s: no *.conf files",
-		    dir) == -1)
+		    shown_dir) == -1)
 			*cause = NULL;
 		goto out;
 	}
@@ -2022,5 +2069,6 @@ out:
 	for (i = 0; i < n; i++)
 		free(paths[i]);
 	free(paths);
+	free(shown_dir);
 	return cat;
 }

@@ -124,10 +124,14 @@ emit(struct observer *o, struct observation *ob)
 	ob->category = ob->platform ? ob->platform->category : "";
 	if (ob->platform != NULL && ob->platform->cat == CAT_CIRCUMVENTION)
 		ob->reason = ob->platform->reason;
-	/* DoT and DoQ are told by their port: the name may be anything. */
-	if (ob->sport == OBSERVE_DOT_PORT &&
-	    (ob->proto == OBS_TLS || ob->proto == OBS_QUIC)) {
-		ob->reason = ob->proto == OBS_TLS ? CIRC_DOT : CIRC_DOQ;
+	/* DoT and DoQ are told by their port or their ALPN: the name may
+	 * be anything. */
+	if (ob->alpn_reason != CIRC_NONE || (ob->sport == OBSERVE_DOT_PORT &&
+	    (ob->proto == OBS_TLS || ob->proto == OBS_QUIC))) {
+		if (ob->alpn_reason != CIRC_NONE)
+			ob->reason = ob->alpn_reason;
+		else
+			ob->reason = ob->proto == OBS_TLS ? CIRC_DOT : CIRC_DOQ;
 		if (ob->platform == NULL || ob->platform->cat != CAT_CIRCUMVENTION)
 			ob->category = "circumvention";
 	}
@@ -250,25 +254,53 @@ emit_dns(struct observer *o, const struct pkt *p, bool solicited,
 	emit(o, &ob);
 }
 
+/*
+ * RFC 9250 7.1 and RFC 7858: an ALPN of "doq" (or a draft's "doq-iNN")
+ * or "dot" says the connection carries DNS, whatever the port and name.
+ */
+static enum circ_reason
+alpn_dns_reason(const char *alpn)
+{
+	const char *p = alpn, *end;
+	size_t n;
+
+	while (*p != '\0') {
+		end = strchr(p, ';');
+		n = end ? (size_t)(end - p) : strlen(p);
+		if ((n == 3 && memcmp(p, "doq", 3) == 0) ||
+		    (n > 5 && memcmp(p, "doq-i", 5) == 0))
+			return CIRC_DOQ;
+		if (n == 3 && memcmp(p, "dot", 3) == 0)
+			return CIRC_DOT;
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	return CIRC_NONE;
+}
+
 static void
 emit_hello(struct observer *o, enum obs_proto proto, const struct pkt *p,
     uint64_t now_us)
 {
 	struct observation ob;
+	enum circ_reason dns = alpn_dns_reason(o->hello.alpn);
 
 	if (proto == OBS_QUIC)
 		o->stats.quic_hellos++;
 	else
 		o->stats.tls_hellos++;
 	/* A hello without a name tells nothing, except on the DoT/DoQ
-	 * port, where the port is the finding. */
-	if (!o->hello.has_sni && p->dport != OBSERVE_DOT_PORT)
+	 * port or with a DNS ALPN, where that is the finding. */
+	if (!o->hello.has_sni && p->dport != OBSERVE_DOT_PORT &&
+	    dns == CIRC_NONE)
 		return;
 	obs_init(&ob, proto, p, true, now_us);
 	ob.name = o->hello.has_sni ? o->hello.sni : "";
 	ob.name_len = o->hello.has_sni ? o->hello.sni_len : 0;
 	ob.hello = &o->hello;
 	ob.ech = o->hello.has_ech;
+	ob.alpn_reason = dns;
 	emit(o, &ob);
 }
 

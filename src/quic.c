@@ -42,9 +42,9 @@
 
 #include <nettle/aes.h>
 #include <nettle/gcm.h>
-#include <nettle/hkdf.h>
 #include <nettle/hmac.h>
 #include <nettle/memops.h>
+#include <nettle/sha2.h>
 
 #include "quic.h"
 #include "tls.h"
@@ -62,45 +62,82 @@ enum {
 	LH_RETRY = 3,
 };
 
-/* RFC 9001 5.2: initial salt for QUIC v1, also drafts 33 and 34. */
-static const uint8_t salt_v1[20] = {
-	0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17,
-	0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a,
+/*
+ * The initial salts (RFC 9001 5.2, RFC 9369 3.3.1, the drafts', Google's)
+ * as HMAC-SHA256 keys already set (RFC 2104): the SHA-256 state after
+ * the block salt ^ ipad (inner), and after salt ^ opad (outer).  So
+ * HKDF-Extract starts from them, and spares the two compressions that
+ * hmac_sha256_set_key() would spend on each.  tests/unit/check_quic.c
+ * checks every version's keys against HKDF run on the salts themselves.
+ */
+struct quic_salt {
+	uint32_t	inner[8];
+	uint32_t	outer[8];
 };
-/* RFC 9369 3.3.1: initial salt for QUIC v2. */
-static const uint8_t salt_v2[20] = {
-	0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6, 0xdb, 0x81, 0x93,
-	0x81, 0xbe, 0x6e, 0x26, 0x9d, 0xcb, 0xf9, 0xbd, 0x2e, 0xd9,
+
+/* RFC 9001 5.2: initial salt for QUIC v1, also drafts 33 and 34:
+ * 38762cf7f55934b34d179ae6a4c80cadccbb7f0a */
+static const struct quic_salt salt_v1 = {
+	{ 0x2d5eed97, 0x70d71abf, 0x4c9b8799, 0xc4eb86b0,
+	    0xe9b16e41, 0xd04322f6, 0xf73a0cb2, 0x9e23a203 },
+	{ 0x0d3d813d, 0xcffa6f1f, 0x7dbcb03e, 0x923042dc,
+	    0xd15a45f6, 0x55ab0325, 0xf3c23aab, 0x37426939 },
 };
-/* draft-ietf-quic-tls-29 5.2: drafts 29 to 32. */
-static const uint8_t salt_d29[20] = {
-	0xaf, 0xbf, 0xec, 0x28, 0x99, 0x93, 0xd2, 0x4c, 0x9e, 0x97,
-	0x86, 0xf1, 0x9c, 0x61, 0x11, 0xe0, 0x43, 0x90, 0xa8, 0x99,
+/* RFC 9369 3.3.1: initial salt for QUIC v2:
+ * 0dede3def700a6db819381be6e269dcbf9bd2ed9 */
+static const struct quic_salt salt_v2 = {
+	{ 0x9f201982, 0x7e771bd0, 0x601a8795, 0x5d7ab60d,
+	    0x2ff30d4b, 0x72201a09, 0x6eaa0d12, 0xca4e4d6b },
+	{ 0xbb153200, 0x003bcf3a, 0xf99876d1, 0xf698c9aa,
+	    0x804d4d49, 0x7a379cfe, 0xc1eb346e, 0xadaf299f },
 };
-/* draft-ietf-quic-tls-23 5.2: drafts 23 to 28, mvfst 27. */
-static const uint8_t salt_d23[20] = {
-	0xc3, 0xee, 0xf7, 0x12, 0xc7, 0x2e, 0xbb, 0x5a, 0x11, 0xa7,
-	0xd2, 0x43, 0x2b, 0xb4, 0x63, 0x65, 0xbe, 0xf9, 0xf5, 0x02,
+/* draft-ietf-quic-tls-29 5.2: drafts 29 to 32:
+ * afbfec289993d24c9e9786f19c6111e04390a899 */
+static const struct quic_salt salt_d29 = {
+	{ 0x5a14242c, 0x451b6623, 0x8bda6c0c, 0x56a97e94,
+	    0xa7e1ce39, 0x201b10d1, 0x424f7ac4, 0x82ada9c5 },
+	{ 0x85562323, 0x55aa3152, 0x4f429776, 0x5f4cbb4a,
+	    0x1f3a1465, 0x72c5b0e0, 0x0e00e756, 0x23be8427 },
 };
-/* draft-ietf-quic-tls-22 5.2: draft 22, mvfst 22. */
-static const uint8_t salt_d22[20] = {
-	0x7f, 0xbc, 0xdb, 0x0e, 0x7c, 0x66, 0xbb, 0xe9, 0x19, 0x3a,
-	0x96, 0xcd, 0x21, 0x51, 0x9e, 0xbd, 0x7a, 0x02, 0x64, 0x4a,
+/* draft-ietf-quic-tls-23 5.2: drafts 23 to 28, mvfst 27:
+ * c3eef712c72ebb5a11a7d2432bb46365bef9f502 */
+static const struct quic_salt salt_d23 = {
+	{ 0xc6f38919, 0x78b648b1, 0x4d6df0c2, 0xa6136e04,
+	    0xa5ec29ac, 0xc58e0267, 0x8a836edc, 0x3bbfb57c },
+	{ 0x4fe93735, 0xbb79fa70, 0xae1fc5ef, 0x0e65e811,
+	    0x332ef4d8, 0xc0caa806, 0x56e4a622, 0x30febb0e },
 };
-/* Google T050 (TLS in IETF-style Initials). */
-static const uint8_t salt_t50[20] = {
-	0x7f, 0xf5, 0x79, 0xe5, 0xac, 0xd0, 0x72, 0x91, 0x55, 0x80,
-	0x30, 0x4c, 0x43, 0xa2, 0x36, 0x7c, 0x60, 0x48, 0x83, 0x10,
+/* draft-ietf-quic-tls-22 5.2: draft 22, mvfst 22:
+ * 7fbcdb0e7c66bbe9193a96cd21519ebd7a02644a */
+static const struct quic_salt salt_d22 = {
+	{ 0x6af0afa5, 0x323a04fd, 0x19b7309d, 0xe5a443f6,
+	    0x56986063, 0x0e196725, 0x4a0d91bf, 0x0779975e },
+	{ 0xfdfe1026, 0x789fe625, 0x04d4d234, 0x60f2c922,
+	    0x241f7232, 0x05055544, 0x5f36f07d, 0xa0d39d5d },
 };
-/* Google Q050 (a CHLO in IETF-style Initials). */
-static const uint8_t salt_q50[20] = {
-	0x50, 0x45, 0x74, 0xef, 0xd0, 0x66, 0xfe, 0x2f, 0x9d, 0x94,
-	0x5c, 0xfc, 0xdb, 0xd3, 0xa7, 0xf0, 0xd3, 0xb5, 0x6b, 0x45,
+/* Google T050 (TLS in IETF-style Initials):
+ * 7ff579e5acd072915580304c43a2367c60488310 */
+static const struct quic_salt salt_t50 = {
+	{ 0x5bd05cf9, 0x8df30516, 0x04ccfca0, 0xde954b0a,
+	    0x36b84e61, 0xd1a25c91, 0xcdaf8a9c, 0x692b5344 },
+	{ 0xd53700df, 0x3172d48b, 0x11a565ac, 0x3bca87fd,
+	    0xc35a737e, 0x46f97fea, 0xc92d62e1, 0x20e8f480 },
 };
-/* Google T051. */
-static const uint8_t salt_t51[20] = {
-	0x7a, 0x4e, 0xde, 0xf4, 0xe7, 0xcc, 0xee, 0x5f, 0xa4, 0x50,
-	0x6c, 0x19, 0x12, 0x4f, 0xc8, 0xcc, 0xda, 0x6e, 0x03, 0x3d,
+/* Google Q050 (a CHLO in IETF-style Initials):
+ * 504574efd066fe2f9d945cfcdbd3a7f0d3b56b45 */
+static const struct quic_salt salt_q50 = {
+	{ 0xb138867e, 0xc07086cd, 0x79ecab3c, 0x2977b404,
+	    0x76c36893, 0x34f7be49, 0x2a4b7896, 0x3fa8f998 },
+	{ 0x8081b7fa, 0x34d6a301, 0x4a2d8719, 0xc5137bc9,
+	    0xe2a93d6e, 0xd5ef6a31, 0x7037431d, 0xa9fea940 },
+};
+/* Google T051:
+ * 7a4edef4e7ccee5fa4506c19124fc8ccda6e033d */
+static const struct quic_salt salt_t51 = {
+	{ 0x5e457787, 0x9e624aaa, 0xb1952599, 0x2b0da8c7,
+	    0x05298279, 0x6a079935, 0x3c0711b2, 0x44b81437 },
+	{ 0x6e069193, 0x4a6c0147, 0xf165a4a5, 0xe60682e7,
+	    0xc79f5817, 0xeda51540, 0xb516ce7b, 0xa9da726d },
 };
 
 /* How a version's Initials are protected and what they carry. */
@@ -113,34 +150,15 @@ enum quic_kind {
 
 struct quic_version {
 	uint32_t	 version;
-	const uint8_t	*salt;
+	const struct quic_salt *salt;
 	uint8_t		 kind;	/* enum quic_kind */
 	bool		 v2;	/* RFC 9369 labels and long header types */
 	const char	*name;
 };
 
+/* Sorted by version: version_lookup() searches it by halves. */
 static const struct quic_version quic_versions[] = {
-	{ 0x00000001, salt_v1, QK_IETF, false, "v1" },
-	{ 0x6b3343cf, salt_v2, QK_IETF, true, "v2" },
-	{ 0xff000022, salt_v1, QK_IETF, false, "draft-34" },
-	{ 0xff000021, salt_v1, QK_IETF, false, "draft-33" },
-	{ 0xff000020, salt_d29, QK_IETF, false, "draft-32" },
-	{ 0xff00001f, salt_d29, QK_IETF, false, "draft-31" },
-	{ 0xff00001e, salt_d29, QK_IETF, false, "draft-30" },
-	{ 0xff00001d, salt_d29, QK_IETF, false, "draft-29" },
-	{ 0xff00001c, salt_d23, QK_IETF, false, "draft-28" },
-	{ 0xff00001b, salt_d23, QK_IETF, false, "draft-27" },
-	{ 0xff00001a, salt_d23, QK_IETF, false, "draft-26" },
-	{ 0xff000019, salt_d23, QK_IETF, false, "draft-25" },
-	{ 0xff000018, salt_d23, QK_IETF, false, "draft-24" },
-	{ 0xff000017, salt_d23, QK_IETF, false, "draft-23" },
-	{ 0xff000016, salt_d22, QK_IETF, false, "draft-22" },
-	{ 0xfaceb001, salt_d22, QK_IETF, false, "mvfst-22" },
-	{ 0xfaceb002, salt_d23, QK_IETF, false, "mvfst-27" },
-	{ 0xfaceb00e, salt_d23, QK_IETF, false, "mvfst-exp" },
-	{ 0x54303530, salt_t50, QK_GTLS, false, "T050" },
-	{ 0x54303531, salt_t51, QK_GTLS, false, "T051" },
-	{ 0x51303530, salt_q50, QK_GCHLO, false, "Q050" },
+	{ 0x00000001, &salt_v1, QK_IETF, false, "v1" },
 	{ 0x51303234, NULL, QK_GCLEAR, false, "Q024" },
 	{ 0x51303235, NULL, QK_GCLEAR, false, "Q025" },
 	{ 0x51303236, NULL, QK_GCLEAR, false, "Q026" },
@@ -164,6 +182,26 @@ static const struct quic_version quic_versions[] = {
 	{ 0x51303434, NULL, QK_GCLEAR, false, "Q044" },
 	{ 0x51303435, NULL, QK_GCLEAR, false, "Q045" },
 	{ 0x51303436, NULL, QK_GCLEAR, false, "Q046" },
+	{ 0x51303530, &salt_q50, QK_GCHLO, false, "Q050" },
+	{ 0x54303530, &salt_t50, QK_GTLS, false, "T050" },
+	{ 0x54303531, &salt_t51, QK_GTLS, false, "T051" },
+	{ 0x6b3343cf, &salt_v2, QK_IETF, true, "v2" },
+	{ 0xfaceb001, &salt_d22, QK_IETF, false, "mvfst-22" },
+	{ 0xfaceb002, &salt_d23, QK_IETF, false, "mvfst-27" },
+	{ 0xfaceb00e, &salt_d23, QK_IETF, false, "mvfst-exp" },
+	{ 0xff000016, &salt_d22, QK_IETF, false, "draft-22" },
+	{ 0xff000017, &salt_d23, QK_IETF, false, "draft-23" },
+	{ 0xff000018, &salt_d23, QK_IETF, false, "draft-24" },
+	{ 0xff000019, &salt_d23, QK_IETF, false, "draft-25" },
+	{ 0xff00001a, &salt_d23, QK_IETF, false, "draft-26" },
+	{ 0xff00001b, &salt_d23, QK_IETF, false, "draft-27" },
+	{ 0xff00001c, &salt_d23, QK_IETF, false, "draft-28" },
+	{ 0xff00001d, &salt_d29, QK_IETF, false, "draft-29" },
+	{ 0xff00001e, &salt_d29, QK_IETF, false, "draft-30" },
+	{ 0xff00001f, &salt_d29, QK_IETF, false, "draft-31" },
+	{ 0xff000020, &salt_d29, QK_IETF, false, "draft-32" },
+	{ 0xff000021, &salt_v1, QK_IETF, false, "draft-33" },
+	{ 0xff000022, &salt_v1, QK_IETF, false, "draft-34" },
 };
 
 /* One long header packet of a datagram, fields located, not copied. */
@@ -188,11 +226,11 @@ get32(const uint8_t *p)
 }
 
 /* RFC 9000 16: the two high bits of the first byte give the length. */
-static bool
+static inline bool
 get_varint(const uint8_t **pp, size_t *rem, uint64_t *ret)
 {
 	const uint8_t *p = *pp;
-	size_t n, i;
+	size_t n;
 	uint64_t v;
 
 	if (*rem < 1)
@@ -200,9 +238,20 @@ get_varint(const uint8_t **pp, size_t *rem, uint64_t *ret)
 	n = (size_t)1 << (p[0] >> 6);
 	if (*rem < n)
 		return false;
-	v = p[0] & 0x3f;
-	for (i = 1; i < n; i++)
-		v = v << 8 | p[i];
+	switch (n) {
+	case 1:
+		v = p[0];
+		break;
+	case 2:
+		v = (uint64_t)(p[0] & 0x3f) << 8 | p[1];
+		break;
+	case 4:
+		v = (uint64_t)(get32(p) & 0x3fffffff);
+		break;
+	default:
+		v = (uint64_t)(get32(p) & 0x3fffffff) << 32 | get32(p + 4);
+		break;
+	}
 	*pp = p + n;
 	*rem -= n;
 	*ret = v;
@@ -212,11 +261,18 @@ get_varint(const uint8_t **pp, size_t *rem, uint64_t *ret)
 static const struct quic_version *
 version_lookup(uint32_t version)
 {
-	size_t i;
+	size_t lo = 0, hi = sizeof(quic_versions) / sizeof(quic_versions[0]);
+	size_t mid;
 
-	for (i = 0; i < sizeof(quic_versions) / sizeof(quic_versions[0]); i++)
-		if (quic_versions[i].version == version)
-			return &quic_versions[i];
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (quic_versions[mid].version == version)
+			return &quic_versions[mid];
+		if (quic_versions[mid].version < version)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 
@@ -228,30 +284,20 @@ quic_version_name(uint32_t version)
 	return v != NULL ? v->name : NULL;
 }
 
-/* nettle's HKDF takes the MAC through untyped function pointers. */
-static void
-sha256_mac_update(void *ctx, size_t len, const uint8_t *data)
-{
-	hmac_sha256_update(ctx, len, data);
-}
-
-static void
-sha256_mac_digest(void *ctx, size_t len, uint8_t *dst)
-{
-	hmac_sha256_digest(ctx, len, dst);
-}
-
 /*
  * RFC 8446 7.1: HKDF-Expand-Label(Secret, Label, "", Length) with
  *	struct { uint16 length; opaque label<7..255> = "tls13 " + Label;
  *	    opaque context<0..255>; } HkdfLabel;
+ * for a Length of at most one SHA-256 output, so HKDF-Expand (RFC 5869
+ * 2.3) is the first block alone: T(1) = HMAC(Secret, HkdfLabel | 0x01).
+ * h holds the HMAC key Secret; nettle's digest leaves h keyed the same,
+ * so one key set-up serves every label expanded from a secret.
  */
 static void
-expand_label(const uint8_t *secret, const char *label, uint8_t *out,
+expand_label(struct hmac_sha256_ctx *h, const char *label, uint8_t *out,
     size_t out_len)
 {
-	struct hmac_sha256_ctx h;
-	uint8_t info[2 + 1 + 6 + 32 + 1];
+	uint8_t info[2 + 1 + 6 + 32 + 1 + 1];
 	size_t llen = strlen(label);
 
 	info[0] = (uint8_t)(out_len >> 8);
@@ -259,10 +305,35 @@ expand_label(const uint8_t *secret, const char *label, uint8_t *out,
 	info[2] = (uint8_t)(6 + llen);
 	memcpy(info + 3, "tls13 ", 6);
 	memcpy(info + 9, label, llen);
-	info[9 + llen] = 0;
-	hmac_sha256_set_key(&h, QUIC_SECRET_LEN, secret);
-	hkdf_expand(&h, sha256_mac_update, sha256_mac_digest,
-	    SHA256_DIGEST_SIZE, 10 + llen, info, out_len, out);
+	info[9 + llen] = 0;	/* empty context */
+	info[10 + llen] = 1;	/* HKDF-Expand's block counter */
+	hmac_sha256_update(h, 11 + llen, info);
+	hmac_sha256_digest(h, out_len, out);
+}
+
+/*
+ * RFC 5869 2.2: HKDF-Extract(salt, ikm) = HMAC-SHA256(salt, ikm), from
+ * the salt's keyed states.  nettle's SHA-256 context resumes from a
+ * state with the count of blocks it holds and an empty buffer.
+ */
+static void
+extract(const struct quic_salt *salt, const uint8_t *ikm, size_t ikm_len,
+    uint8_t *out)
+{
+	struct sha256_ctx c;
+
+	_Static_assert(sizeof(c.state) == sizeof(salt->inner),
+	    "a SHA-256 state is eight 32-bit words");
+	memcpy(c.state, salt->inner, sizeof(c.state));
+	c.count = 1;
+	c.index = 0;
+	sha256_update(&c, ikm_len, ikm);
+	sha256_digest(&c, SHA256_DIGEST_SIZE, out);
+	memcpy(c.state, salt->outer, sizeof(c.state));
+	c.count = 1;
+	c.index = 0;
+	sha256_update(&c, SHA256_DIGEST_SIZE, out);
+	sha256_digest(&c, SHA256_DIGEST_SIZE, out);
 }
 
 int
@@ -278,24 +349,25 @@ quic_initial_keys(uint32_t version, const uint8_t *dcid, size_t dcid_len,
 	    dcid_len > QUIC_CID_MAX)
 		return -1;
 	/* RFC 9001 5.2: initial_secret = HKDF-Extract(initial_salt,
-	 * client_dst_connection_id); client_initial_secret =
-	 * HKDF-Expand-Label(initial_secret, "client in", "", 32). */
-	hmac_sha256_set_key(&h, sizeof(salt_v1), v->salt);
-	hkdf_extract(&h, sha256_mac_update, sha256_mac_digest,
-	    SHA256_DIGEST_SIZE, dcid_len, dcid, initial);
-	expand_label(initial, "client in", client, sizeof(client));
+	 * client_dst_connection_id), which is HMAC(salt, dcid) (RFC 5869
+	 * 2.2); client_initial_secret = HKDF-Expand-Label(initial_secret,
+	 * "client in", "", 32). */
+	extract(v->salt, dcid, dcid_len, initial);
+	hmac_sha256_set_key(&h, sizeof(initial), initial);
+	expand_label(&h, "client in", client, sizeof(client));
 	memset(&k, 0, sizeof(k));
 	k.version = version;
 	k.dcid_len = (uint8_t)dcid_len;
 	if (dcid_len > 0)
 		memcpy(k.dcid, dcid, dcid_len);
 	/* RFC 9001 5.1 (RFC 9369 3.3.2: "quicv2 key", "quicv2 iv",
-	 * "quicv2 hp" for v2). */
-	expand_label(client, v->v2 ? "quicv2 key" : "quic key", k.key,
+	 * "quicv2 hp" for v2), all three from the one keyed secret. */
+	hmac_sha256_set_key(&h, sizeof(client), client);
+	expand_label(&h, v->v2 ? "quicv2 key" : "quic key", k.key,
 	    sizeof(k.key));
-	expand_label(client, v->v2 ? "quicv2 iv" : "quic iv", k.iv,
+	expand_label(&h, v->v2 ? "quicv2 iv" : "quic iv", k.iv,
 	    sizeof(k.iv));
-	expand_label(client, v->v2 ? "quicv2 hp" : "quic hp", k.hp,
+	expand_label(&h, v->v2 ? "quicv2 hp" : "quic hp", k.hp,
 	    sizeof(k.hp));
 	*ret = k;
 	if (ret_secret != NULL)
@@ -501,20 +573,19 @@ crypto_store(struct quic_flow *f, uint64_t off, const uint8_t *data,
 		return QUIC_NEED_MORE;
 	if (end > f->buflen)
 		return QUIC_TOO_BIG;
-	/* RFC 9000 2.2: data at an offset must not change when resent. */
-	for (i = 0; i < n; i++) {
-		lo = off > r[i].start ? off : r[i].start;
-		hi = end < r[i].end ? end : r[i].end;
+	/* ranges are sorted, disjoint and not adjacent: r[i..j) are those
+	 * that overlap or touch [off, end), so the only ones that can
+	 * hold bytes of it.  RFC 9000 2.2: data at an offset must not
+	 * change when resent. */
+	for (i = 0; i < n && r[i].end < off; i++)
+		;
+	for (j = i; j < n && r[j].start <= end; j++) {
+		lo = off > r[j].start ? off : r[j].start;
+		hi = end < r[j].end ? end : r[j].end;
 		if (lo < hi && memcmp(f->buf + lo, data + (lo - off),
 		    (size_t)(hi - lo)) != 0)
 			return QUIC_MALFORMED;
 	}
-	/* ranges are sorted, disjoint and not adjacent: r[i..j) are those
-	 * that overlap or touch [off, end). */
-	for (i = 0; i < n && r[i].end < off; i++)
-		;
-	for (j = i; j < n && r[j].start <= end; j++)
-		;
 	if (i == j && n == QUIC_CRYPTO_RANGES)
 		return QUIC_TOO_BIG;
 	memcpy(f->buf + off, data, (size_t)len);
@@ -533,6 +604,35 @@ crypto_store(struct quic_flow *f, uint64_t off, const uint8_t *data,
 	return QUIC_NEED_MORE;
 }
 
+static inline uint64_t
+load64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/*
+ * The number of zero bytes at the start of p (n bytes long), read 32
+ * and then 8 bytes at a time: PADDING fills most of an Initial (RFC
+ * 9000 14.1).
+ */
+static size_t
+zero_run(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	while (n - i >= 32 && (load64(p + i) | load64(p + i + 8) |
+	    load64(p + i + 16) | load64(p + i + 24)) == 0)
+		i += 32;
+	while (n - i >= 8 && load64(p + i) == 0)
+		i += 8;
+	while (i < n && p[i] == 0)
+		i++;
+	return i;
+}
+
 /*
  * The frames of an opened Initial (RFC 9000 12.4: PADDING, PING, ACK,
  * CRYPTO, CONNECTION_CLOSE are the frames an Initial may carry).
@@ -542,6 +642,7 @@ quic_frames(struct quic_flow *f, const uint8_t *p, size_t rem)
 {
 	enum quic_result r;
 	uint64_t a, n, off, len;
+	size_t pad;
 	uint8_t type;
 
 	/* RFC 9000 12.4: a packet carries at least one frame. */
@@ -553,10 +654,9 @@ quic_frames(struct quic_flow *f, const uint8_t *p, size_t rem)
 		rem--;
 		switch (type) {
 		case 0x00:	/* RFC 9000 19.1: PADDING */
-			while (rem > 0 && p[0] == 0) {
-				p++;
-				rem--;
-			}
+			pad = zero_run(p, rem);
+			p += pad;
+			rem -= pad;
 			break;
 		case 0x01:	/* RFC 9000 19.2: PING */
 			break;
@@ -628,10 +728,15 @@ gquic_frames(struct quic_flow *f, const uint8_t *p, size_t rem)
 {
 	enum quic_result r;
 	uint64_t off, len;
+	size_t pad;
 
 	while (rem > 0) {
 		switch (p[0]) {
 		case 0x00:	/* PADDING */
+			pad = 1 + zero_run(p + 1, rem - 1);
+			p += pad;
+			rem -= pad;
+			break;
 		case 0x07:	/* PING */
 			p++;
 			rem--;

@@ -372,12 +372,12 @@ main(int argc, char *argv[])
 	printf("peak RSS (getrusage ru_maxrss, whole process): %.1f MiB\n",
 	    peak_rss_mib());
 	/* One line for scripts. */
-	printf("result: domains=%zu lookups_per_s=%.0f batch_lookups_per_s=%.0f "
-	    "catalogue_bytes=%zu rss_after_load_kib=%.0f peak_rss_kib=%.0f "
-	    "load_s=%.3f\n", catalog_ndomains(cat),
-	    (double)nlookups / single.cpu, (double)nlookups / batch.cpu,
-	    catalog_memsize(cat), rss_load * 1024, peak_rss_mib() * 1024,
-	    tload);
+	printf("result: domains=%zu lookups_per_s=%.0f "
+	    "batch_lookups_per_s=%.0f catalogue_bytes=%zu "
+	    "rss_after_load_kib=%.0f peak_rss_kib=%.0f load_s=%.3f\n",
+	    catalog_ndomains(cat), (double)nlookups / single.cpu,
+	    (double)nlookups / batch.cpu, catalog_memsize(cat),
+	    rss_load * 1024, peak_rss_mib() * 1024, tload);
 	catalog_free(cat);
 	free(q.name);
 	free(q.len);

@@ -41,7 +41,8 @@ teardown(void)
 	if ((d = opendir(tmpdir)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", tmpdir, de->d_name);
 		unlink(path);
@@ -316,6 +317,10 @@ START_TEST(test_differential)
 		"cdn", "ab", "b", "c", "x",
 	};
 	struct naive nv = { NULL, NULL, 0 };
+	static char names[1000][32];
+	const struct platform *want[1000], *got[1000];
+	const char *np[1000];
+	size_t lens[1000], nb = 0;
 	struct catalog *cat;
 	char name[320], *cause = NULL;
 	unsigned seed = 12345;
@@ -325,7 +330,8 @@ START_TEST(test_differential)
 	    "[platform p1]\nname = A\ncategory = social\n"
 	    "domains = facebook.com, ab.c, b.c, a-b.c_d, www.plus.google.com\n"
 	    "[platform p2]\nname = B\ncategory = social\n"
-	    "domains = plus.google.com, c, x.y.z.facebook.com, fo.go\n", &cause);
+	    "domains = plus.google.com, c, x.y.z.facebook.com, fo.go\n",
+	    &cause);
 	ck_assert_msg(cat != NULL, "%s", cause);
 	catalog_foreach_domain(cat, naive_add, &nv);
 	ck_assert_uint_eq(nv.n, 9);
@@ -336,7 +342,8 @@ START_TEST(test_differential)
 			len = (seed >> 16) % 24;
 			for (j = 0; j < len; j++) {
 				seed = seed * 1103515245 + 12345;
-				name[j] = alpha[(seed >> 16) % (sizeof(alpha) - 1)];
+				name[j] = alpha[(seed >> 16) %
+				    (sizeof(alpha) - 1)];
 			}
 		} else {
 			/* Random labels, likely to hit. */
@@ -361,7 +368,22 @@ START_TEST(test_differential)
 		ck_assert_msg(catalog_lookup(cat, name, len) ==
 		    naive_lookup(&nv, name, len), "mismatch on %.*s",
 		    (int)len, name);
+		/* Every 200th name also goes through the batch lookup. */
+		if (i % 200 == 0 && len <= sizeof(names[0])) {
+			memcpy(names[nb], name, len);
+			np[nb] = names[nb];
+			lens[nb] = len;
+			want[nb++] = naive_lookup(&nv, name, len);
+		}
 	}
+	n = catalog_lookup_many(cat, nb, np, lens, got);
+	for (i = 0, j = 0; i < nb; i++) {
+		ck_assert_msg(got[i] == want[i], "batch mismatch on %.*s",
+		    (int)lens[i], np[i]);
+		j += want[i] != NULL;
+	}
+	ck_assert_uint_eq(n, j);
+	ck_assert_uint_eq(catalog_lookup_many(cat, 0, np, lens, got), 0);
 	for (i = 0; i < nv.n; i++)
 		free(nv.dom[i]);
 	free(nv.dom);
@@ -389,7 +411,7 @@ START_TEST(test_long_domains)
 {
 	/* Around the longest name a bucket holds inline (58), and longer. */
 	static const size_t lens[] = { 7, 8, 9, 15, 16, 17, 57, 58, 59, 60,
-	    63 + 1 + 63 + 1 + 30, 63 + 1 + 63 + 1 + 63 + 1 + 4 };
+	    63 + 1 + 63 + 1 + 30, 63 + 1 + 63 + 1 + 63 + 1 + 3 };
 	char conf[4096], name[300], d[256];
 	struct catalog *cat;
 	char *cause = NULL;
@@ -403,7 +425,8 @@ START_TEST(test_long_domains)
 	}
 	cat = load_text(conf, &cause);
 	ck_assert_msg(cat != NULL, "%s", cause);
-	ck_assert_uint_eq(catalog_ndomains(cat), sizeof(lens) / sizeof(lens[0]));
+	ck_assert_uint_eq(catalog_ndomains(cat),
+	    sizeof(lens) / sizeof(lens[0]));
 	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
 		long_domain(i, lens[i], d);
 		n = (size_t)snprintf(name, sizeof(name), "m.%s", d);
@@ -421,7 +444,8 @@ START_TEST(test_long_domains)
 		}
 		/* Without its first byte: another domain. */
 		if (name[3] != '.')
-			ck_assert_ptr_null(catalog_lookup(cat, name + 3, n - 3));
+			ck_assert_ptr_null(catalog_lookup(cat, name + 3,
+			    n - 3));
 	}
 	catalog_free(cat);
 }
@@ -518,7 +542,11 @@ END_TEST
 START_TEST(test_errors)
 {
 #define E(conf, want)	{ conf, sizeof(conf) - 1, want }
-	static const struct { const char *conf; size_t len; const char *want; } t[] = {
+	static const struct {
+		const char	*conf;
+		size_t		 len;
+		const char	*want;
+	} t[] = {
 		E(HEAD "domains = a.example\ncolour = blue\n",
 		  "@:5: [platform a] colour = blue: unknown key (name, "
 		  "category, domains, cidrs, shared_infra, reason)"),
@@ -559,11 +587,11 @@ START_TEST(test_errors)
 		  "@:4: [platform a] domains = 2001:db8::/32: an address: list "
 		  "it in cidrs"),
 		E(HEAD "domains = a.example, "
-		  "a123456789b123456789c123456789d123456789e123456789f1234567890"
-		  "abc.example\n",
-		  "@:4: [platform a] domains = a123456789b123456789c123456789d"
-		  "123456789e123456789f1234567890abc.example: label longer than "
-		  "63 characters"),
+		  "a123456789b123456789c123456789d123456789"
+		  "e123456789f1234567890abc.example\n",
+		  "@:4: [platform a] domains = a123456789b123456789c123456789"
+		  "d123456789e123456789f1234567890abc.example: label longer "
+		  "than 63 characters"),
 		E(HEAD "domains = a.example\ndomains = a.example\n",
 		  "@:5: [platform a] domains = a.example: listed twice, first "
 		  "at @:4"),
@@ -582,7 +610,8 @@ START_TEST(test_errors)
 		  "@:5: [platform a] cidrs = example.com: not an address or "
 		  "prefix (ADDR/LEN with the host bits zero)"),
 		E(HEAD "domains = a.example\ncidrs = 10.0.0.0/8\n"
-		  "[platform b]\nname = B\ncategory = social\ndomains = b.example\n"
+		  "[platform b]\nname = B\ncategory = social\n"
+		  "domains = b.example\n"
 		  "cidrs = 2001:db8::/32, 10.1.0.0/16\n",
 		  "@:10: [platform b] cidrs = 10.1.0.0/16: overlaps 10.0.0.0/8 "
 		  "of [platform a] at @:5"),
@@ -634,10 +663,11 @@ START_TEST(test_errors)
 		E(HEAD "domains = a.example\n[platform b] x\n",
 		  "@:5: text after the section header"),
 		E(HEAD "domains = a.example\n"
-		  "domains = b.example, aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		  "aaaaaaaaaaaaaaaaaaaa.example\n",
+		  "domains = b.example, "
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example\n",
 		  "@:5: line longer than 197 bytes: continue a long list on "
 		  "indented lines"),
 		E(HEAD "domains = a.example\nname\0 = x\n",
@@ -831,6 +861,17 @@ START_TEST(test_dir_errors)
 	rmdir(missing);
 	free(missing);
 
+	/* Nor is a FIFO, and reading does not wait for a writer. */
+	missing = tmp_path("f.conf");
+	ck_assert_int_eq(mkfifo(missing, 0600), 0);
+	ck_assert_ptr_null(catalog_load_dir(tmpdir, &cause));
+	ck_assert_int_ne(asprintf(&exp, "%s: not a regular file", missing), -1);
+	ck_assert_str_eq(cause, exp);
+	free(exp);
+	free(cause);
+	unlink(missing);
+	free(missing);
+
 	/* Success clears *cause; a NULL cause is allowed. */
 	write_file("a.conf", HEAD "domains = a.example\n");
 	cause = (char *)1;
@@ -852,6 +893,7 @@ END_TEST
 
 #define MILLION		1000000
 #define PER_PLATFORM	10000
+#define BATCH		100	/* divides MILLION */
 
 /* A plausible, unique domain for index i (no hyphen in the first label). */
 static size_t
@@ -915,6 +957,27 @@ START_TEST(test_million)
 		name[4] = '-';
 		pl = catalog_lookup(cat, name + 4, n);
 		ck_assert_msg(pl == NULL, "%s", name + 4);
+	}
+	/* The batch lookup agrees, on hits and misses alike. */
+	for (i = 0; i < MILLION; i += BATCH) {
+		const struct platform *got[BATCH];
+		static char names[BATCH][40];
+		const char *np[BATCH];
+		size_t lens[BATCH], j, hits;
+
+		for (j = 0; j < BATCH; j++) {
+			lens[j] = synth_domain(i + j, names[j],
+			    sizeof(names[j]));
+			if (j % 3 == 0)
+				names[j][0] = '-';
+			np[j] = names[j];
+		}
+		hits = catalog_lookup_many(cat, BATCH, np, lens, got);
+		ck_assert_uint_eq(hits, BATCH - (BATCH + 2) / 3);
+		for (j = 0; j < BATCH; j++)
+			ck_assert_msg(j % 3 == 0 ? got[j] == NULL :
+			    got[j] != NULL && got[j]->index ==
+			    (i + j) / PER_PLATFORM, "%s", names[j]);
 	}
 	catalog_free(cat);
 	unlink(p);
@@ -1121,9 +1184,9 @@ START_TEST(test_corpus)
 			if (strcmp(host, corpus_exceptions[i].host) == 0)
 				exc = corpus_exceptions[i].id;
 		if (exc != NULL) {
-			ck_assert_msg(p ? strcmp(p->id, exc) == 0 : *exc == '\0',
-			    "%s: got %s, want %s", host, p ? p->id : "nothing",
-			    *exc ? exc : "nothing");
+			ck_assert_msg(p ? strcmp(p->id, exc) == 0 :
+			    *exc == '\0', "%s: got %s, want %s", host,
+			    p ? p->id : "nothing", *exc ? exc : "nothing");
 			nexcept++;
 			continue;
 		}
