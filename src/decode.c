@@ -245,9 +245,10 @@ decode_ipv4(const uint8_t *p, size_t rem, int depth, struct pkt *ret)
 	if (frag & 0x1fff)
 		return DECODE_SKIP;
 	proto = p[9];
+	/* decode_frame() zeroed *ret, so bytes 4..15 are zero already,
+	 * and an IPv4 outer header is only ever followed by an inner
+	 * packet that sets all of them. */
 	ret->src.family = ret->dst.family = AF_INET;
-	memset(ret->src.bytes, 0, sizeof(ret->src.bytes));
-	memset(ret->dst.bytes, 0, sizeof(ret->dst.bytes));
 	memcpy(ret->src.bytes, p + 12, 4);
 	memcpy(ret->dst.bytes, p + 16, 4);
 	ret->first_fragment = (frag & 0x2000) != 0;

@@ -346,6 +346,15 @@ dns_tcp_walk(struct observer *o, const struct pkt *p, const uint8_t *buf,
 	}
 }
 
+/* Ports only servers send from: HTTP, HTTPS and DNS over TLS/QUIC, and
+ * their common alternates. */
+static inline bool
+from_service_port(uint16_t port)
+{
+	return port == HTTPS_PORT || port == 80 || port == OBSERVE_DOT_PORT ||
+	    port == 8080 || port == 8443;
+}
+
 /* Continue a flow under reassembly with this segment. */
 static void
 tcp_continue(struct observer *o, struct flow *f, const struct pkt *p,
@@ -414,6 +423,11 @@ tcp_packet(struct observer *o, const struct pkt *p, uint64_t now_us)
 	enum http_result hr;
 	size_t used;
 
+	/* Bytes a server sends never hold a ClientHello or a request: the
+	 * bulk of a download costs no lookup.  (DNS answers, which do come
+	 * from the server, are read below.) */
+	if (from_service_port(p->sport))
+		return;
 	flow_key_make(&k, &p->src, p->sport, &p->dst, p->dport, IPPROTO_TCP);
 	h = flow_hash(&k);
 	if ((f = flow_lookup(o->flows, &k, h)) != NULL) {
@@ -468,13 +482,14 @@ quic_packet(struct observer *o, const struct pkt *p, uint64_t now_us)
 	enum quic_result r;
 	uint64_t h;
 
+	/* Only client datagrams are read; a server's come from the
+	 * service port. */
+	if (from_service_port(p->sport))
+		return;
 	flow_key_make(&k, &p->src, p->sport, &p->dst, p->dport, IPPROTO_UDP);
 	h = flow_hash(&k);
 	if ((f = flow_lookup(o->flows, &k, h)) == NULL) {
-		/* Only a client's first Initial opens a flow; a server's
-		 * Initial comes from the service port. */
-		if (p->sport == HTTPS_PORT || p->sport == OBSERVE_DOT_PORT ||
-		    !quic_initial_start(p->payload, p->paylen))
+		if (!quic_initial_start(p->payload, p->paylen))
 			return;
 		f = flow_insert(o->flows, &k, h, FLOW_QUIC, now_us);
 		q = &o->quic[flow_index(o->flows, f)];
