@@ -10,9 +10,9 @@
  * struct tls_hello (has_sni, sni, sni_len; the rest zero).
  *
  * Pure: no globals but constant tables, no clock, no logging, no
- * allocation.  The only calls out are to nettle (HKDF-SHA256, AES-128,
- * AES-128-GCM) and to tls_parse_hello().  Each call needs about 14 KiB of
- * stack (one packet and one GCM context).
+ * allocation.  The only calls out are to nettle (SHA-256 and HMAC-SHA256
+ * for HKDF, AES-128, AES-128-GCM) and to tls_parse_hello().  Each call
+ * needs about 14 KiB of stack (one packet and one GCM context).
  */
 #ifndef SG_QUIC_H
 #define SG_QUIC_H

@@ -149,11 +149,11 @@ enum quic_kind {
 };
 
 struct quic_version {
-	uint32_t	 version;
-	const struct quic_salt *salt;
-	uint8_t		 kind;	/* enum quic_kind */
-	bool		 v2;	/* RFC 9369 labels and long header types */
-	const char	*name;
+	uint32_t		 version;
+	const struct quic_salt	*salt;
+	uint8_t			 kind;	/* enum quic_kind */
+	bool			 v2;	/* RFC 9369 labels, long header types */
+	const char		*name;
 };
 
 /* Sorted by version: version_lookup() searches it by halves. */

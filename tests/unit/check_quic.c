@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nettle/hkdf.h>
+#include <nettle/hmac.h>
+
 #include "quic.h"
 #include "quic_build.h"
 #include "tls.h"
@@ -310,6 +313,104 @@ START_TEST(test_keys_unknown)
 	ck_assert_uint_eq(k.version, 0xa5a5a5a5);	/* untouched */
 	/* A zero-length DCID is legal for the key schedule. */
 	ck_assert_int_eq(quic_initial_keys(V1, NULL, 0, &k, NULL), 0);
+}
+END_TEST
+
+/* nettle's HKDF takes the MAC through untyped function pointers. */
+static void
+mac_update(void *ctx, size_t len, const uint8_t *data)
+{
+	hmac_sha256_update(ctx, len, data);
+}
+
+static void
+mac_digest(void *ctx, size_t len, uint8_t *dst)
+{
+	hmac_sha256_digest(ctx, len, dst);
+}
+
+/* RFC 8446 7.1 HKDF-Expand-Label(secret, label, "", len), spelt out. */
+static void
+ref_expand_label(const uint8_t *secret, const char *label, uint8_t *out,
+    size_t len)
+{
+	struct hmac_sha256_ctx h;
+	uint8_t info[64];
+	size_t llen = strlen(label);
+
+	info[0] = 0;
+	info[1] = (uint8_t)len;
+	info[2] = (uint8_t)(6 + llen);
+	memcpy(info + 3, "tls13 ", 6);
+	memcpy(info + 9, label, llen);
+	info[9 + llen] = 0;
+	hmac_sha256_set_key(&h, 32, secret);
+	hkdf_expand(&h, mac_update, mac_digest, SHA256_DIGEST_SIZE,
+	    10 + llen, info, len, out);
+}
+
+/*
+ * Every version's Initial keys against HKDF run on its salt (RFC 9001
+ * 5.2, RFC 9369 3.3.1, draft-ietf-quic-tls-22/23/29, Google's): quic.c
+ * keeps each salt as HMAC states set in advance.
+ */
+START_TEST(test_keys_salts)
+{
+	static const struct {
+		uint32_t	 v;
+		const char	*salt;
+	} t[] = {
+		{ V1, "38762cf7f55934b34d179ae6a4c80cadccbb7f0a" },
+		{ 0xff000022, "38762cf7f55934b34d179ae6a4c80cadccbb7f0a" },
+		{ 0xff000021, "38762cf7f55934b34d179ae6a4c80cadccbb7f0a" },
+		{ V2, "0dede3def700a6db819381be6e269dcbf9bd2ed9" },
+		{ 0xff000020, "afbfec289993d24c9e9786f19c6111e04390a899" },
+		{ DRAFT29, "afbfec289993d24c9e9786f19c6111e04390a899" },
+		{ 0xff00001c, "c3eef712c72ebb5a11a7d2432bb46365bef9f502" },
+		{ 0xff000017, "c3eef712c72ebb5a11a7d2432bb46365bef9f502" },
+		{ 0xfaceb002, "c3eef712c72ebb5a11a7d2432bb46365bef9f502" },
+		{ 0xfaceb00e, "c3eef712c72ebb5a11a7d2432bb46365bef9f502" },
+		{ 0xff000016, "7fbcdb0e7c66bbe9193a96cd21519ebd7a02644a" },
+		{ 0xfaceb001, "7fbcdb0e7c66bbe9193a96cd21519ebd7a02644a" },
+		{ 0x54303530, "7ff579e5acd072915580304c43a2367c60488310" },
+		{ 0x54303531, "7a4edef4e7ccee5fa4506c19124fc8ccda6e033d" },
+		{ 0x51303530, "504574efd066fe2f9d945cfcdbd3a7f0d3b56b45" },
+	};
+	struct hmac_sha256_ctx h;
+	uint8_t salt[20], initial[32], want[32], secret[32];
+	struct quic_keys k;
+	size_t i, len;
+	bool v2;
+
+	for (i = 0; i < NELEM(t); i++) {
+		/* The RFC 9001 A.1 DCID, an empty one, and a 20-byte one. */
+		for (len = 0; len <= QUIC_CID_MAX; len += 4) {
+			uint8_t cid[QUIC_CID_MAX];
+
+			memcpy(cid, dcid_c, sizeof(dcid_c));
+			memcpy(cid + sizeof(dcid_c), dcid_rfc, sizeof(dcid_rfc));
+			if (len == 8)
+				memcpy(cid, dcid_rfc, sizeof(dcid_rfc));
+			unhex(t[i].salt, salt, sizeof(salt));
+			hmac_sha256_set_key(&h, sizeof(salt), salt);
+			hkdf_extract(&h, mac_update, mac_digest,
+			    SHA256_DIGEST_SIZE, len, cid, initial);
+			ref_expand_label(initial, "client in", want, 32);
+			ck_assert_int_eq(quic_initial_keys(t[i].v, cid, len, &k,
+			    secret), 0);
+			ck_assert_mem_eq(secret, want, 32);
+			v2 = t[i].v == V2;
+			ref_expand_label(secret, v2 ? "quicv2 key" : "quic key",
+			    want, 16);
+			ck_assert_mem_eq(k.key, want, 16);
+			ref_expand_label(secret, v2 ? "quicv2 iv" : "quic iv",
+			    want, 12);
+			ck_assert_mem_eq(k.iv, want, 12);
+			ref_expand_label(secret, v2 ? "quicv2 hp" : "quic hp",
+			    want, 16);
+			ck_assert_mem_eq(k.hp, want, 16);
+		}
+	}
 }
 END_TEST
 
@@ -1182,6 +1283,55 @@ START_TEST(test_frames)
 }
 END_TEST
 
+/*
+ * PADDING runs of every length up to 80 bytes at 8 alignments, each
+ * ended by the next frame: a CRYPTO frame with the whole hello (read),
+ * or a frame an Initial may not carry (RFC 9000 12.4: malformed), so a
+ * run read a word at a time must stop at its last zero byte.  The same
+ * for Google's T051, whose CRYPTO frame is 0x08 and other frames end the
+ * walk.
+ */
+START_TEST(test_padding_runs)
+{
+	uint8_t hello[600], fr[1000];
+	size_t n = qb_client_hello(hello, sizeof(hello), "pad.example", 0, 3);
+	size_t lead, run, m, at;
+	struct dgram d;
+	struct tflow t;
+	int g;
+
+	for (g = 0; g < 2; g++)
+		for (lead = 0; lead < 8; lead++)
+			for (run = 1; run <= 80; run++) {
+				/* PINGs, the run, a CRYPTO frame */
+				m = 0;
+				while (m < lead)
+					fr[m++] = g ? 0x07 : 0x01;
+				memset(fr + m, 0, run);
+				m += run;
+				at = m;
+				m += qb_crypto(fr + m, sizeof(fr) - m, 0, hello,
+				    n);
+				fr[at] = g ? 0x08 : 0x06;
+				memset(&d, 0, sizeof(d));
+				add_initial(&d, tmpl(g ? 0x54303531 : V1, 0), fr,
+				    m);
+				tinit(&t);
+				ck_result(feed(&t, d.b, d.len), QUIC_OK);
+				ck_assert_str_eq(t.hello.sni, "pad.example");
+				/* the frame after the run: STREAM, or for
+				 * gQUIC an ACK, which stops the walk */
+				fr[at] = g ? 0x40 : 0x08;
+				memset(&d, 0, sizeof(d));
+				add_initial(&d, tmpl(g ? 0x54303531 : V1, 0), fr,
+				    m);
+				tinit(&t);
+				ck_result(feed(&t, d.b, d.len),
+				    g ? QUIC_NEED_MORE : QUIC_MALFORMED);
+			}
+}
+END_TEST
+
 /* RFC 9000 A.3: truncated packet numbers expand near the largest seen. */
 START_TEST(test_packet_numbers)
 {
@@ -1234,6 +1384,7 @@ START_TEST(test_versions)
 	    5), i;
 	struct dgram d;
 	struct tflow tf;
+	char name[16];
 
 	for (i = 0; i < NELEM(t); i++) {
 		uint8_t fr[700];
@@ -1253,6 +1404,17 @@ START_TEST(test_versions)
 	}
 	for (i = 0; i < NELEM(g); i++)
 		ck_assert_str_eq(quic_version_name(g[i].v), g[i].name);
+	/* The rest of the table too, as it is searched by halves. */
+	for (i = 22; i <= 34; i++) {
+		snprintf(name, sizeof(name), "draft-%zu", i);
+		ck_assert_str_eq(quic_version_name(0xff000000U | (uint32_t)i),
+		    name);
+	}
+	for (i = 24; i <= 46; i++) {
+		snprintf(name, sizeof(name), "Q%03zu", i);
+		ck_assert_str_eq(quic_version_name(0x51303030U |
+		    (uint32_t)(i / 10) << 8 | (uint32_t)(i % 10)), name);
+	}
 	ck_assert_ptr_null(quic_version_name(0));
 	ck_assert_ptr_null(quic_version_name(0xff000015));
 	ck_assert_ptr_null(quic_version_name(0x51303939));
@@ -1516,6 +1678,7 @@ main(int argc, char *argv[])
 	tcase_add_test(tc, test_keys_v1);
 	tcase_add_test(tc, test_keys_v2);
 	tcase_add_test(tc, test_keys_unknown);
+	tcase_add_test(tc, test_keys_salts);
 	tcase_add_test(tc, test_rfc9001_packet);
 	tcase_add_test(tc, test_rfc9369_packet);
 	tcase_add_test(tc, test_rfc_protect);
@@ -1536,6 +1699,7 @@ main(int argc, char *argv[])
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_too_big);
 	tcase_add_test(tc, test_frames);
+	tcase_add_test(tc, test_padding_runs);
 	tcase_add_test(tc, test_packet_numbers);
 	tcase_add_test(tc, test_versions);
 	tcase_add_test(tc, test_gquic);
