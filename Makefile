@@ -89,7 +89,7 @@ unit: $(UNITS)
 check: all $(UNITS)
 	tests/run
 
-bench: all $(BENCH_TOOLS)
+bench: all $$(BENCH_TOOLS)
 	B=$(B) scripts/bench
 
 sanitize:

@@ -101,7 +101,7 @@ void		 catalog_foreach_domain(const struct catalog *,
 		    void (*fn)(const struct platform *, const char *domain,
 		    size_t len, void *arg), void *arg);
 
-/* Bytes the catalogue holds (tables, string pool, platforms): a metric. */
+/* Bytes the catalogue holds (tables, names, platforms): for a metric. */
 size_t		 catalog_memsize(const struct catalog *);
 
 #endif

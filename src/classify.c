@@ -24,15 +24,17 @@
  *    table: names that match nothing, the common case, never leave the
  *    cache.  It is register-blocked: the bits of a domain share one
  *    64-bit word, so a test is one load and one compare;
- *  - the table is an array of 64-byte buckets, one cache line each,
- *    holding the domains themselves (fingerprint, length, platform,
- *    bytes), so a hit costs one memory access, not one for a slot and
- *    another for a string pool.  A domain may live in either of two
- *    buckets and goes to the emptier ("two choices"), which keeps the
- *    buckets evenly full; both are prefetched and read in parallel.  In
- *    the rare case that both are full it goes to the next bucket with
- *    room after the first, and the buckets passed over say so.  A domain
- *    too long to share a bucket lives in a separate pool;
+ *  - the table is an array of 128-byte buckets, two adjacent cache lines
+ *    fetched together, holding the domains themselves (fingerprint,
+ *    length, platform, bytes), so a hit costs one memory access, not one
+ *    for a slot and another for a string pool.  (A 64-byte bucket holds
+ *    one name of 28 bytes or more: half the memory would go to waste.)
+ *    A domain may live in either of two buckets and goes to the emptier
+ *    ("two choices"), which keeps the buckets evenly full; both are
+ *    prefetched and read in parallel.  In the rare case that both are
+ *    full it goes to the next bucket with room after the first, and the
+ *    buckets passed over say so.  A domain longer than 122 bytes lives in
+ *    a separate pool;
  *  - a name's candidate buckets are prefetched before the first is read,
  *    and catalog_lookup_many() pipelines several names;
  *  - the big tables are 2 MiB-aligned and advised for huge pages.
@@ -93,13 +95,14 @@
  * domain, or for a domain longer than INLINE_MAX its offset in the long
  * pool (4 bytes, little-endian).
  */
-#define BUCKET_SIZE		64	/* one cache line */
+#define CACHE_LINE		64
+#define BUCKET_SIZE		128	/* two cache lines */
 #define BUCKET_HDR		2
 #define BUCKET_ROOM		(BUCKET_SIZE - BUCKET_HDR)
 #define ENTRY_HDR		4
 #define INLINE_MAX		(BUCKET_ROOM - ENTRY_HDR)
 #define B_OVERFLOW		0x01	/* probe the next bucket as well */
-#define FILL_PERCENT		60	/* of bucket room, on average */
+#define FILL_PERCENT		70	/* of bucket room, on average */
 #define SLACK			8	/* readable bytes after a table's end */
 
 #define FILTER_BITS		10	/* per domain: ~2% false positives */
@@ -814,15 +817,18 @@ lookup_hash(const struct catalog *cat, const char *name, size_t len,
 static inline void
 lookup_filter(const struct catalog *cat, struct probe *pr)
 {
-	size_t i, n = 0;
+	const unsigned char *b1, *b2;
+	size_t i, o, n = 0;
 
 	for (i = 0; i < pr->n; i++) {
 		if (!filter_test(cat, pr->h[i]))
 			continue;
-		__builtin_prefetch(cat->buckets + bucket_of(cat, pr->h[i]) *
-		    BUCKET_SIZE);
-		__builtin_prefetch(cat->buckets + bucket2_of(cat, pr->h[i]) *
-		    BUCKET_SIZE);
+		b1 = cat->buckets + bucket_of(cat, pr->h[i]) * BUCKET_SIZE;
+		b2 = cat->buckets + bucket2_of(cat, pr->h[i]) * BUCKET_SIZE;
+		for (o = 0; o < BUCKET_SIZE; o += CACHE_LINE) {
+			__builtin_prefetch(b1 + o);
+			__builtin_prefetch(b2 + o);
+		}
 		pr->h[n] = pr->h[i];
 		pr->len[n++] = pr->len[i];
 	}
@@ -1741,24 +1747,25 @@ dup_error(struct loader *ld, size_t ord, const unsigned char *rec,
 		    loc_line(first));
 }
 
-static void
-build_table(struct loader *ld)
+/*
+ * Fill nbuckets buckets, the filter and the long pool: 0, or -1 if the
+ * buckets are too few after all (entries do not split across buckets,
+ * so how many fit depends on their sizes, not only on their total).
+ */
+static int
+build_table(struct loader *ld, size_t nbuckets)
 {
 	struct catalog *cat = ld->cat;
 	unsigned char scratch[NAME_END + SLACK], *bk, *e;
 	const unsigned char *rec, *name, *dup;
-	size_t off, ord, need = 0, longbytes = 0, len, esz, b, b2, n, labels;
+	size_t off, ord, longbytes = 0, len, esz, b, b2, n, labels;
 	uint32_t loff;
 	uint64_t h;
 
-	/* Room for every entry, buckets FILL_PERCENT full on average. */
-	for (off = 0; off < ld->poolsize; off += REC_HDR + len) {
-		len = ld->pool[off];
-		need += ENTRY_HDR + (len <= INLINE_MAX ? len : 4);
-		if (len > INLINE_MAX)
+	for (off = 0; off < ld->poolsize; off += REC_HDR + len)
+		if ((len = ld->pool[off]) > INLINE_MAX)
 			longbytes += len;
-	}
-	cat->nbuckets = need * 100 / (BUCKET_ROOM * FILL_PERCENT) + 1;
+	cat->nbuckets = nbuckets;
 	cat->nwords = cat->ndomains * FILTER_BITS / 64 + 1;
 	if ((cat->buckets = table_alloc(cat->nbuckets * BUCKET_SIZE + SLACK,
 	    &cat->bucketmap)) == NULL ||
@@ -1767,7 +1774,7 @@ build_table(struct loader *ld)
 	    (longbytes > 0 &&
 	    (cat->longpool = calloc(1, longbytes + SLACK)) == NULL)) {
 		errs_nomem(&ld->errs);
-		return;
+		return 0;
 	}
 	cat->minlabels = LOOKUP_LABELS;
 	cat->maxlabels = 1;
@@ -1785,8 +1792,7 @@ build_table(struct loader *ld)
 		/*
 		 * The emptier of the two choices; if neither has room, the
 		 * first bucket with room after the first choice, and the
-		 * buckets passed over overflow.  Room cannot run out: there
-		 * is room for all at FILL_PERCENT.
+		 * buckets passed over overflow.
 		 */
 		esz = ENTRY_HDR + (len <= INLINE_MAX ? len : 4);
 		b = bucket_of(cat, h);
@@ -1803,6 +1809,8 @@ build_table(struct loader *ld)
 			if (++b == cat->nbuckets)
 				b = 0;
 		}
+		if (n == cat->nbuckets)
+			return -1;
 		bk = cat->buckets + b * BUCKET_SIZE;
 		e = bk + BUCKET_HDR + bk[1];
 		e[0] = fingerprint(h);
@@ -1823,6 +1831,42 @@ build_table(struct loader *ld)
 			cat->minlabels = labels;
 		if (labels > cat->maxlabels)
 			cat->maxlabels = labels;
+	}
+	return 0;
+}
+
+/*
+ * Build the table, FILL_PERCENT full on average, with more buckets each
+ * time the entries turn out not to fit.  With as many buckets as entries
+ * they always do, so this ends.
+ */
+static void
+build_lookup(struct loader *ld)
+{
+	struct catalog *cat = ld->cat;
+	size_t off, len, need = 0, nbuckets, errlen, nerr;
+
+	for (off = 0; off < ld->poolsize; off += REC_HDR + len) {
+		len = ld->pool[off];
+		need += ENTRY_HDR + (len <= INLINE_MAX ? len : 4);
+	}
+	nbuckets = need * 100 / (BUCKET_ROOM * FILL_PERCENT) + 1;
+	errlen = ld->errs.len;
+	nerr = ld->errs.n;
+	while (build_table(ld, nbuckets) == -1) {
+		table_free(cat->buckets, cat->bucketmap);
+		table_free(cat->filter, cat->filtermap);
+		free(cat->longpool);
+		cat->buckets = NULL;
+		cat->filter = NULL;
+		cat->longpool = NULL;
+		cat->longsize = 0;
+		/* The duplicates found so far will be found again. */
+		ld->errs.len = errlen;
+		ld->errs.n = nerr;
+		if (ld->errs.buf != NULL)
+			ld->errs.buf[errlen] = '\0';
+		nbuckets += nbuckets / 2 + 1;
 	}
 }
 
@@ -1936,7 +1980,7 @@ load_finish(struct loader *ld, char **cause)
 	void *p;
 
 	if (!ld->errs.nomem)
-		build_table(ld);
+		build_lookup(ld);
 	if (!ld->errs.nomem)
 		build_ranges(ld);
 	if (!ld->errs.nomem && cat->nplatforms > 0) {

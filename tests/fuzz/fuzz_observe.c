@@ -118,12 +118,14 @@ expect_platform(const struct observation *ob)
 static void
 on_observation(const struct observation *ob, void *arg)
 {
-	bool hello, by_port, circ;
+	bool hello, dns_like, circ;
 	size_t i, max;
 
 	(void)arg;
 	hello = ob->proto == OBS_TLS || ob->proto == OBS_QUIC;
-	by_port = hello && ob->sport == OBSERVE_DOT_PORT;
+	/* DNS over TLS or QUIC, told by the port or the ALPN. */
+	dns_like = hello && (ob->sport == OBSERVE_DOT_PORT ||
+	    ob->alpn_reason != CIRC_NONE);
 
 	check(ob->proto >= OBS_DNS && ob->proto <= OBS_HTTP);
 	check(strcmp(obs_proto_str(ob->proto), "?") != 0);
@@ -148,9 +150,9 @@ on_observation(const struct observation *ob, void *arg)
 	}
 	check(ob->name_len <= max);
 	check(ob->name != NULL || ob->name_len == 0);
-	/* A TLS or QUIC hello without a name is reported on the DoT/DoQ
-	 * port only, where the port is the finding. */
-	if (ob->proto == OBS_HTTP || (hello && !by_port))
+	/* A TLS or QUIC hello without a name is reported only when it is
+	 * DoT or DoQ: that is the finding. */
+	if (ob->proto == OBS_HTTP || (hello && !dns_like))
 		check(ob->name_len > 0);
 	for (i = 0; i < ob->name_len; i++)
 		check(ob->name[i] >= 0x20 && ob->name[i] <= 0x7e);
@@ -168,8 +170,15 @@ on_observation(const struct observation *ob, void *arg)
 		    (ob->hello->sni_len == ob->name_len &&
 		    memcmp(ob->hello->sni, ob->name, ob->name_len) == 0));
 		check(ob->ech == ob->hello->has_ech);
+		/* The ALPN names the DNS protocol it reports. */
+		check(ob->alpn_reason == CIRC_NONE ||
+		    (ob->alpn_reason == CIRC_DOT &&
+		    strstr(ob->hello->alpn, "dot") != NULL) ||
+		    (ob->alpn_reason == CIRC_DOQ &&
+		    strstr(ob->hello->alpn, "doq") != NULL));
 	} else
-		check(ob->hello == NULL && !ob->ech);
+		check(ob->hello == NULL && !ob->ech &&
+		    ob->alpn_reason == CIRC_NONE);
 	if (ob->dns != NULL) {
 		check(ob->dns->response);
 		check(ob->dns->qname.len == ob->name_len);
@@ -187,13 +196,17 @@ on_observation(const struct observation *ob, void *arg)
 	}
 	check(ob->platform == expect_platform(ob));
 
-	/* The category and the reason: the platform's, except that the
-	 * DoT/DoQ port makes any hello circumvention. */
+	/* The category and the reason: the platform's, except that DoT and
+	 * DoQ are circumvention whatever the name, for the reason the ALPN
+	 * gives, else the one the protocol on port 853 gives. */
 	circ = ob->platform != NULL && ob->platform->cat == CAT_CIRCUMVENTION;
 	check(ob->category != NULL);
-	if (by_port) {
-		check(ob->reason ==
-		    (ob->proto == OBS_TLS ? CIRC_DOT : CIRC_DOQ));
+	if (dns_like) {
+		if (ob->alpn_reason != CIRC_NONE)
+			check(ob->reason == ob->alpn_reason);
+		else
+			check(ob->reason ==
+			    (ob->proto == OBS_TLS ? CIRC_DOT : CIRC_DOQ));
 		check(strcmp(ob->category, circ ? ob->platform->category :
 		    "circumvention") == 0);
 	} else {

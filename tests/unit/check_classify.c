@@ -409,9 +409,13 @@ long_domain(size_t i, size_t len, char *d)
 
 START_TEST(test_long_domains)
 {
-	/* Around the longest name a bucket holds inline (58), and longer. */
+	/*
+	 * Around word boundaries, and around the longest name a bucket
+	 * holds inline (122); longer ones live in the long pool.
+	 */
 	static const size_t lens[] = { 7, 8, 9, 15, 16, 17, 57, 58, 59, 60,
-	    63 + 1 + 63 + 1 + 30, 63 + 1 + 63 + 1 + 63 + 1 + 3 };
+	    121, 122, 123, 124, 63 + 1 + 63 + 1 + 30,
+	    63 + 1 + 63 + 1 + 63 + 1 + 3 };
 	char conf[4096], name[300], d[256];
 	struct catalog *cat;
 	char *cause = NULL;
@@ -448,6 +452,52 @@ START_TEST(test_long_domains)
 			    n - 3));
 	}
 	catalog_free(cat);
+}
+END_TEST
+
+/* Domain j of about len bytes: j in hex, letters, a dot every 50, ".com". */
+static void
+sized_domain(size_t j, size_t len, char *d)
+{
+	size_t k = (size_t)snprintf(d, 16, "n%zxz", j);
+
+	for (; k + 4 < len; k++)
+		d[k] = k % 50 == 49 ? '.' : (char)('a' + k % 26);
+	memcpy(d + k, ".com", 5);
+}
+
+START_TEST(test_bucket_sizes)
+{
+	/*
+	 * Domains of one length each time, from those that share a bucket
+	 * to those that fill one: every one is stored and found.
+	 */
+	static const size_t lens[] = { 5, 20, 27, 28, 29, 30, 31, 40, 57, 58,
+	    59, 100 };
+	struct catalog *cat;
+	char name[128], d[128], *cause = NULL, *p;
+	size_t i, j;
+	FILE *f;
+
+	p = tmp_path("t.conf");
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		ck_assert_ptr_nonnull(f = fopen(p, "w"));
+		fputs(HEAD "domains =\n", f);
+		for (j = 0; j < 3000; j++) {
+			sized_domain(j, lens[i], d);
+			fprintf(f, "\t%s\n", d);
+		}
+		ck_assert_int_eq(fclose(f), 0);
+		cat = catalog_load_files((const char *const *)&p, 1, &cause);
+		ck_assert_msg(cat != NULL, "%s", cause);
+		ck_assert_uint_eq(catalog_ndomains(cat), 3000);
+		for (j = 0; j < 3000; j++) {
+			sized_domain(j, lens[i], name);
+			ck_assert_msg(ID(cat, name) != NULL, "%s", name);
+		}
+		catalog_free(cat);
+	}
+	free(p);
 }
 END_TEST
 
@@ -1232,6 +1282,7 @@ main(void)
 	tcase_add_test(tc, test_hostile_bytes);
 	tcase_add_test(tc, test_differential);
 	tcase_add_test(tc, test_long_domains);
+	tcase_add_test(tc, test_bucket_sizes);
 	tcase_add_test(tc, test_accepts);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_limits);
