@@ -53,6 +53,7 @@ struct flow {
 	uint32_t	 base_seq;	/* TCP sequence number of offset 0 */
 	uint32_t	 contig;	/* bytes present from offset 0 */
 	uint32_t	 packets;	/* packets fed to this flow */
+	uint32_t	 consumed;	/* stream bytes already dissected */
 	size_t		 nranges;
 	struct flow_range ranges[FLOW_MAX_RANGES];
 	uint8_t		*buf;		/* the table's bufsize bytes */

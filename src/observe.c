@@ -381,9 +381,12 @@ tcp_continue(struct observer *o, struct flow *f, const struct pkt *p,
 			o->stats.tls_bad++;
 		break;
 	case FLOW_DNS_TCP:
-		used = dns_tcp_walk(o, p, f->buf, have, now_us);
+		/* Messages before f->consumed were reported already. */
+		used = f->consumed + dns_tcp_walk(o, p, f->buf + f->consumed,
+		    have - f->consumed, now_us);
+		f->consumed = (uint32_t)used;
 		if (used < have && have < FLOW_BUF_SIZE)
-			return;	/* the message still straddles segments */
+			return;	/* a message still straddles segments */
 		break;
 	case FLOW_HTTP:
 		hr = http_parse_request(f->buf, have, &o->http);
@@ -401,16 +404,15 @@ tcp_continue(struct observer *o, struct flow *f, const struct pkt *p,
 }
 
 static void
-tcp_start(struct observer *o, const struct pkt *p, enum flow_kind kind,
-    const struct flow_key *k, uint64_t h, uint32_t seq, const uint8_t *data,
-    size_t len, uint64_t now_us)
+tcp_start(struct observer *o, enum flow_kind kind, const struct flow_key *k,
+    uint64_t h, uint32_t seq, const uint8_t *data, size_t len,
+    uint64_t now_us)
 {
 	struct flow *f;
 
 	f = flow_insert(o->flows, k, h, kind, now_us);
 	f->base_seq = seq;
 	flow_tcp_store(o->flows, f, seq, data, len);
-	(void)p;
 }
 
 static void
@@ -440,7 +442,7 @@ tcp_packet(struct observer *o, const struct pkt *p, uint64_t now_us)
 		if (tr == TLS_OK)
 			emit_hello(o, OBS_TLS, p, now_us);
 		else if (tr == TLS_NEED_MORE)
-			tcp_start(o, p, FLOW_TLS, &k, h, p->seq, p->payload,
+			tcp_start(o, FLOW_TLS, &k, h, p->seq, p->payload,
 			    p->paylen, now_us);
 		else
 			o->stats.tls_bad++;
@@ -449,7 +451,7 @@ tcp_packet(struct observer *o, const struct pkt *p, uint64_t now_us)
 	if (p->sport == DNS_PORT) {
 		used = dns_tcp_walk(o, p, p->payload, p->paylen, now_us);
 		if (used < p->paylen)
-			tcp_start(o, p, FLOW_DNS_TCP, &k, h,
+			tcp_start(o, FLOW_DNS_TCP, &k, h,
 			    p->seq + (uint32_t)used, p->payload + used,
 			    p->paylen - used, now_us);
 		return;
@@ -459,7 +461,7 @@ tcp_packet(struct observer *o, const struct pkt *p, uint64_t now_us)
 		if (hr == HTTP_OK)
 			emit_http(o, p, now_us);
 		else if (hr == HTTP_NEED_MORE)
-			tcp_start(o, p, FLOW_HTTP, &k, h, p->seq, p->payload,
+			tcp_start(o, FLOW_HTTP, &k, h, p->seq, p->payload,
 			    p->paylen, now_us);
 		else
 			o->stats.http_bad++;

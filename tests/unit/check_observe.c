@@ -372,6 +372,37 @@ START_TEST(test_dns_unanswered)
 }
 END_TEST
 
+/* TCP DNS: three answers in one stream, cut so that the second and the
+ * third straddle segments; each is reported exactly once. */
+START_TEST(test_dns_tcp_stream)
+{
+	static const char *names[3] = { "www.instagram.com", "dns.google",
+	    "cdninstagram.com" };
+	struct ep c = { "10.10.0.23", 40053 };
+	uint8_t stream[1024];
+	size_t n = 0, i, m, cut1, cut2;
+
+	for (i = 0; i < 3; i++) {
+		m = dns_msg(stream + n + 2, (uint16_t)i, names[i], true);
+		stream[n] = (uint8_t)(m >> 8);
+		stream[n + 1] = (uint8_t)m;
+		n += 2 + m;
+	}
+	cut1 = 2 + (size_t)((stream[0] << 8) | stream[1]) + 10;
+	cut2 = n - 7;
+	tcp_send(R4, c, 7000, stream, cut1, 1);
+	ck_assert_uint_eq(seen.n, 1);
+	tcp_send(R4, c, 7000 + (uint32_t)cut1, stream + cut1, cut2 - cut1, 2);
+	ck_assert_uint_eq(seen.n, 2);
+	tcp_send(R4, c, 7000 + (uint32_t)cut2, stream + cut2, n - cut2, 3);
+	ck_assert_uint_eq(seen.n, 3);
+	for (i = 0; i < 3; i++) {
+		ck_assert_str_eq(seen.name[i], names[i]);
+		ck_assert(seen.solicited[i]);	/* on the client's connection */
+	}
+}
+END_TEST
+
 START_TEST(test_dot_by_port)
 {
 	struct ep dot = { "8.8.8.8", 853 };
@@ -448,6 +479,7 @@ main(void)
 	tcase_add_test(tc, test_hello_overlap_duplicates);
 	tcase_add_test(tc, test_dns_matched_and_forged);
 	tcase_add_test(tc, test_dns_unanswered);
+	tcase_add_test(tc, test_dns_tcp_stream);
 	tcase_add_test(tc, test_dot_by_port);
 	tcase_add_test(tc, test_table_bounded);
 	tcase_add_test(tc, test_garbage_frames);
