@@ -103,6 +103,7 @@ void		 observer_frame(struct observer *, int dlt,
 		    const uint8_t *frame, size_t caplen, uint64_t now_us);
 
 const struct observer_stats *observer_stats(const struct observer *);
+/* The TCP reassembly table's counters (evictions show its limit hit). */
 const struct flow_stats *observer_flow_stats(const struct observer *);
 
 const char	*obs_proto_str(enum obs_proto);

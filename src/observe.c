@@ -32,9 +32,10 @@ struct observer {
 	const struct catalog	*cat;
 	observe_cb		 cb;
 	void			*arg;
-	struct flow_table	*flows;
+	struct flow_table	*flows;		/* TCP streams */
+	struct flow_table	*qflows;	/* QUIC Initials */
 	struct flow_table	*queries;
-	struct quic_flow	*quic;		/* FLOW_MAX, beside flows */
+	struct quic_flow	*quic;		/* FLOW_MAX, beside qflows */
 	uint64_t		 last_expire_us;
 	struct observer_stats	 stats;
 	struct dns_msg		 dns;		/* too big for the stack */
@@ -66,10 +67,15 @@ observer_new(const struct catalog *cat, observe_cb cb, void *arg)
 
 	if ((o = calloc(1, sizeof(*o))) == NULL)
 		return NULL;
+	/* TCP and QUIC apart: finished QUIC flows linger (so later
+	 * Initials are not decrypted again), while the TCP table is
+	 * usually empty, which lets most segments skip the lookup. */
 	o->flows = flow_table_new(FLOW_MAX, FLOW_BUF_SIZE);
+	o->qflows = flow_table_new(FLOW_MAX, FLOW_BUF_SIZE);
 	o->queries = flow_table_new(OBSERVE_QUERY_MAX, DNS_TEXT_MAX);
 	o->quic = calloc(FLOW_MAX, sizeof(*o->quic));
-	if (o->flows == NULL || o->queries == NULL || o->quic == NULL) {
+	if (o->flows == NULL || o->qflows == NULL || o->queries == NULL ||
+	    o->quic == NULL) {
 		observer_free(o);
 		return NULL;
 	}
@@ -85,6 +91,7 @@ observer_free(struct observer *o)
 	if (o == NULL)
 		return;
 	flow_table_free(o->flows);
+	flow_table_free(o->qflows);
 	flow_table_free(o->queries);
 	free(o->quic);
 	free(o);
@@ -403,14 +410,16 @@ tcp_continue(struct observer *o, struct flow *f, const struct pkt *p,
 	flow_remove(o->flows, f);
 }
 
+/* Start reassembling the bytes p's sender sends, from seq on. */
 static void
-tcp_start(struct observer *o, enum flow_kind kind, const struct flow_key *k,
-    uint64_t h, uint32_t seq, const uint8_t *data, size_t len,
-    uint64_t now_us)
+tcp_start(struct observer *o, const struct pkt *p, enum flow_kind kind,
+    uint32_t seq, const uint8_t *data, size_t len, uint64_t now_us)
 {
+	struct flow_key k;
 	struct flow *f;
 
-	f = flow_insert(o->flows, k, h, kind, now_us);
+	flow_key_make(&k, &p->src, p->sport, &p->dst, p->dport, IPPROTO_TCP);
+	f = flow_insert(o->flows, &k, flow_hash(&k), kind, now_us);
 	f->base_seq = seq;
 	flow_tcp_store(o->flows, f, seq, data, len);
 }
@@ -430,11 +439,16 @@ tcp_packet(struct observer *o, const struct pkt *p, uint64_t now_us)
 	 * from the server, are read below.) */
 	if (from_service_port(p->sport))
 		return;
-	flow_key_make(&k, &p->src, p->sport, &p->dst, p->dport, IPPROTO_TCP);
-	h = flow_hash(&k);
-	if ((f = flow_lookup(o->flows, &k, h)) != NULL) {
-		tcp_continue(o, f, p, now_us);
-		return;
+	/* Flows under reassembly are few and short-lived: mostly there are
+	 * none, and then nothing needs hashing. */
+	if (flow_table_count(o->flows) > 0) {
+		flow_key_make(&k, &p->src, p->sport, &p->dst, p->dport,
+		    IPPROTO_TCP);
+		h = flow_hash(&k);
+		if ((f = flow_lookup(o->flows, &k, h)) != NULL) {
+			tcp_continue(o, f, p, now_us);
+			return;
+		}
 	}
 	if (tls_stream_start(p->payload, p->paylen)) {
 		tr = tls_parse_stream(p->payload, p->paylen, o->scratch,
@@ -442,7 +456,7 @@ tcp_packet(struct observer *o, const struct pkt *p, uint64_t now_us)
 		if (tr == TLS_OK)
 			emit_hello(o, OBS_TLS, p, now_us);
 		else if (tr == TLS_NEED_MORE)
-			tcp_start(o, FLOW_TLS, &k, h, p->seq, p->payload,
+			tcp_start(o, p, FLOW_TLS, p->seq, p->payload,
 			    p->paylen, now_us);
 		else
 			o->stats.tls_bad++;
@@ -451,9 +465,8 @@ tcp_packet(struct observer *o, const struct pkt *p, uint64_t now_us)
 	if (p->sport == DNS_PORT) {
 		used = dns_tcp_walk(o, p, p->payload, p->paylen, now_us);
 		if (used < p->paylen)
-			tcp_start(o, FLOW_DNS_TCP, &k, h,
-			    p->seq + (uint32_t)used, p->payload + used,
-			    p->paylen - used, now_us);
+			tcp_start(o, p, FLOW_DNS_TCP, p->seq + (uint32_t)used,
+			    p->payload + used, p->paylen - used, now_us);
 		return;
 	}
 	if (http_request_start(p->payload, p->paylen)) {
@@ -461,7 +474,7 @@ tcp_packet(struct observer *o, const struct pkt *p, uint64_t now_us)
 		if (hr == HTTP_OK)
 			emit_http(o, p, now_us);
 		else if (hr == HTTP_NEED_MORE)
-			tcp_start(o, FLOW_HTTP, &k, h, p->seq, p->payload,
+			tcp_start(o, p, FLOW_HTTP, p->seq, p->payload,
 			    p->paylen, now_us);
 		else
 			o->stats.http_bad++;
@@ -490,17 +503,16 @@ quic_packet(struct observer *o, const struct pkt *p, uint64_t now_us)
 		return;
 	flow_key_make(&k, &p->src, p->sport, &p->dst, p->dport, IPPROTO_UDP);
 	h = flow_hash(&k);
-	if ((f = flow_lookup(o->flows, &k, h)) == NULL) {
+	if ((f = flow_lookup(o->qflows, &k, h)) == NULL) {
 		if (!quic_initial_start(p->payload, p->paylen))
 			return;
-		f = flow_insert(o->flows, &k, h, FLOW_QUIC, now_us);
-		q = &o->quic[flow_index(o->flows, f)];
+		f = flow_insert(o->qflows, &k, h, FLOW_QUIC, now_us);
+		q = &o->quic[flow_index(o->qflows, f)];
 		quic_flow_init(q, f->buf, FLOW_BUF_SIZE);
 		f->opaque = q;
-	} else if (f->kind != FLOW_QUIC)
-		return;
+	}
 	q = f->opaque;
-	flow_touch(o->flows, f, now_us);
+	flow_touch(o->qflows, f, now_us);
 	if (quic_flow_done(q) || f->packets >= QUIC_MAX_DATAGRAMS)
 		return;
 	f->packets++;
@@ -538,6 +550,7 @@ observer_packet(struct observer *o, const struct pkt *p, uint64_t now_us)
 	o->stats.packets++;
 	if (now_us - o->last_expire_us >= 1000000) {
 		flow_expire(o->flows, now_us, FLOW_TIMEOUT_US);
+		flow_expire(o->qflows, now_us, FLOW_TIMEOUT_US);
 		dns_expire(o, now_us, OBSERVE_QUERY_TIMEOUT_US);
 		o->last_expire_us = now_us;
 	}
