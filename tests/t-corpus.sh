@@ -19,21 +19,7 @@ if [ ! -f "$corpus/EXPECTED.tsv" ]; then
 	echo "skip: no corpus at $corpus (it lives beside the project in ../shared)"
 	exit 77
 fi
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-
-# Replay each capture that has scored flows.
-for pcap in $(awk -F'\t' 'NR > 1 && $4 != "" { print $1 }' \
-    "$corpus/EXPECTED.tsv" | sort -u); do
-	f=$corpus/pcap/$pcap
-	[ -f "$f" ] || { echo "missing capture $pcap"; exit 1; }
-	if ! "$top/$B/schoolgated" --replay "$f" --json \
-	    -P "$top/conf/platforms.d" >"$out/$pcap.jsonl" 2>"$out/$pcap.err"; then
-		echo "replay failed on $pcap:"; cat "$out/$pcap.err"; exit 1
-	fi
-	# pcap \t endpointA \t endpointB \t name  (endpoints sorted)
-	awk -v pcap="$pcap" '
-# Endpoint "[v6]:port" or "v4:port" in one canonical form: IPv6 fully
+CANON='# Endpoint "[v6]:port" or "v4:port" in one canonical form: IPv6 fully
 # expanded, so "b00c::99" (nDPI) and "b00c:0:99" (inet_ntop) compare equal.
 function canon(ep,   p, host, port, n, L, R, nl, nr, i, out, g) {
 	if (substr(ep, 1, 1) != "[") return ep
@@ -49,7 +35,22 @@ function canon(ep,   p, host, port, n, L, R, nl, nr, i, out, g) {
 	for (i = 1; i <= nr; i++) out = out sprintf("%04s:", R[i])
 	gsub(/ /, "0", out)
 	return "[" tolower(substr(out, 1, length(out) - 1)) "]:" port
-}
+}'
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+# Replay each capture that has scored flows.
+for pcap in $(awk -F'\t' 'NR > 1 && $4 != "" { print $1 }' \
+    "$corpus/EXPECTED.tsv" | sort -u); do
+	f=$corpus/pcap/$pcap
+	[ -f "$f" ] || { echo "missing capture $pcap"; exit 1; }
+	if ! "$top/$B/schoolgated" --replay "$f" --json \
+	    -P "$top/conf/platforms.d" >"$out/$pcap.jsonl" 2>"$out/$pcap.err"; then
+		echo "replay failed on $pcap:"; cat "$out/$pcap.err"; exit 1
+	fi
+	# pcap \t endpointA \t endpointB \t name  (endpoints sorted)
+	awk -v pcap="$pcap" "$CANON"'
 	function field(k,   m) {
 		if (match($0, "\"" k "\":\"[^\"]*\"")) {
 			m = substr($0, RSTART + length(k) + 4,
@@ -70,24 +71,7 @@ touch "$out/observed.tsv"
 exceptions=$top/tests/corpus-exceptions.tsv
 [ -f "$exceptions" ] || exceptions=/dev/null
 
-awk -F'\t' -v protos="$protos" -v target="$target" '
-# Endpoint "[v6]:port" or "v4:port" in one canonical form: IPv6 fully
-# expanded, so "b00c::99" (nDPI) and "b00c:0:99" (inet_ntop) compare equal.
-function canon(ep,   p, host, port, n, L, R, nl, nr, i, out, g) {
-	if (substr(ep, 1, 1) != "[") return ep
-	p = index(ep, "]:")
-	host = substr(ep, 2, p - 2); port = substr(ep, p + 2)
-	n = split(host, parts, "::")
-	if (n > 2) return ep		# not an address (two "::")
-	nl = (parts[1] == "") ? 0 : split(parts[1], L, ":")
-	nr = (n == 2 && parts[2] != "") ? split(parts[2], R, ":") : 0
-	out = ""
-	for (i = 1; i <= nl; i++) out = out sprintf("%04s:", L[i])
-	for (i = nl + nr; i < 8; i++) out = out "0000:"
-	for (i = 1; i <= nr; i++) out = out sprintf("%04s:", R[i])
-	gsub(/ /, "0", out)
-	return "[" tolower(substr(out, 1, length(out) - 1)) "]:" port
-}
+awk -F'\t' -v protos="$protos" -v target="$target" "$CANON"'
 BEGIN { n = split(protos, P, " "); for (i = 1; i <= n; i++) want[P[i]] = 1 }
 FILENAME == ARGV[1] {		# exceptions: pcap, flow, reason
 	if ($0 ~ /^#/ || NF < 2) next
