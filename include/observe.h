@@ -105,6 +105,10 @@ void		 observer_frame(struct observer *, int dlt,
 const struct observer_stats *observer_stats(const struct observer *);
 /* The TCP reassembly table's counters (evictions show its limit hit). */
 const struct flow_stats *observer_flow_stats(const struct observer *);
+/* The pending DNS query table's (OBSERVE_QUERY_MAX) and the QUIC
+ * table's counters. */
+const struct flow_stats *observer_query_stats(const struct observer *);
+const struct flow_stats *observer_quic_stats(const struct observer *);
 
 const char	*obs_proto_str(enum obs_proto);
 

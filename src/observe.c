@@ -115,6 +115,18 @@ observer_flow_stats(const struct observer *o)
 	return flow_table_stats(o->flows);
 }
 
+const struct flow_stats *
+observer_query_stats(const struct observer *o)
+{
+	return flow_table_stats(o->queries);
+}
+
+const struct flow_stats *
+observer_quic_stats(const struct observer *o)
+{
+	return flow_table_stats(o->qflows);
+}
+
 static const struct platform *
 classify(const struct observer *o, const char *name, size_t len)
 {

@@ -436,6 +436,25 @@ START_TEST(test_table_bounded)
 }
 END_TEST
 
+/* More queries awaiting answers than the table holds: the oldest are
+ * pushed out (and counted), never more than the limit are kept. */
+START_TEST(test_query_limit)
+{
+	uint8_t b[512];
+	size_t n;
+	uint32_t i;
+
+	for (i = 0; i < OBSERVE_QUERY_MAX + 10; i++) {
+		struct ep c = { "10.10.0.23", (uint16_t)(1024 + i) };
+
+		n = dns_msg(b, (uint16_t)i, "www.instagram.com", false);
+		udp_send(c, R4, b, n, 1000 + i);
+	}
+	ck_assert_uint_eq(observer_query_stats(o)->evicted, 10);
+	ck_assert_uint_eq(observer_stats(o)->dns_queries, OBSERVE_QUERY_MAX + 10);
+}
+END_TEST
+
 START_TEST(test_garbage_frames)
 {
 	uint8_t junk[1600];
@@ -482,6 +501,7 @@ main(void)
 	tcase_add_test(tc, test_dns_tcp_stream);
 	tcase_add_test(tc, test_dot_by_port);
 	tcase_add_test(tc, test_table_bounded);
+	tcase_add_test(tc, test_query_limit);
 	tcase_add_test(tc, test_garbage_frames);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
