@@ -2,11 +2,12 @@
  * observe: per-packet dispatch to the dissectors, reassembly through the
  * flow table, classification, and the observation callback.
  *
- * The common case — a TCP segment of an established flow that is not
- * under reassembly — costs one hash and one filter probe.  Flows enter
- * the table only when a ClientHello, DNS message or HTTP head is
- * incomplete in its first segment.  Table keys are the direction of the
- * bytes being reassembled (sender first).
+ * The common case costs almost nothing: a segment from a server port is
+ * dropped on a port test, and a client's segment is hashed only while
+ * some TCP flow is under reassembly (then one filter probe).  Flows enter
+ * a table only when a ClientHello, DNS message or HTTP head is incomplete
+ * in its first segment, or on a QUIC client's first Initial.  Table keys
+ * are the direction of the bytes being reassembled (sender first).
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
