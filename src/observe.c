@@ -131,8 +131,21 @@ observer_quic_stats(const struct observer *o)
 static const struct platform *
 classify(const struct observer *o, const char *name, size_t len)
 {
+	const char *dot;
+
 	if (o->cat == NULL || len == 0)
 		return NULL;
+	/* A DNS name's text may be up to four times its wire length (\DDD
+	 * escapes, dns.h), beyond what the catalogue looks up.  Catalogue
+	 * domains are plain and at most DNS_NAME_MAX long, so only the tail
+	 * after a label boundary can match: look that up. */
+	if (len > DNS_NAME_MAX) {
+		dot = memchr(name + len - DNS_NAME_MAX, '.', DNS_NAME_MAX);
+		if (dot == NULL)
+			return NULL;
+		len -= (size_t)(dot + 1 - name);
+		name = dot + 1;
+	}
 	return catalog_lookup(o->cat, name, len);
 }
 

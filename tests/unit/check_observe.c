@@ -24,7 +24,7 @@
 
 struct seen {
 	size_t		n;
-	char		name[MAXOBS][256];
+	char		name[MAXOBS][DNS_TEXT_MAX];
 	enum obs_proto	proto[MAXOBS];
 	char		platform[MAXOBS][32];
 	char		category[MAXOBS][32];
@@ -48,7 +48,7 @@ record(const struct observation *ob, void *arg)
 	size_t i = s->n;
 
 	ck_assert_uint_lt(i, MAXOBS);
-	ck_assert_uint_lt(ob->name_len, 256);
+	ck_assert_uint_lt(ob->name_len, DNS_TEXT_MAX);
 	memcpy(s->name[i], ob->name, ob->name_len);
 	s->name[i][ob->name_len] = '\0';
 	s->proto[i] = ob->proto;
@@ -436,6 +436,27 @@ START_TEST(test_table_bounded)
 }
 END_TEST
 
+/* A name whose text is long with escapes still classifies by its tail. */
+START_TEST(test_long_escaped_name)
+{
+	uint8_t b[600];
+	size_t n = 0, i, k;
+
+	memcpy(b, "\0\1\x81\x80\0\1\0\0\0\0\0\0", 12);
+	n = 12;
+	for (k = 0; k < 3; k++) {		/* three labels of 63 odd bytes */
+		b[n++] = 63;
+		for (i = 0; i < 63; i++)
+			b[n++] = 0x01;
+	}
+	memcpy(b + n, "\011instagram\003com\0\0\1\0\1", 20);
+	n += 20;
+	udp_send(R4, C4, b, n, 1);
+	ck_assert_uint_eq(seen.n, 1);
+	ck_assert_str_eq(seen.platform[0], "instagram");
+}
+END_TEST
+
 /* More queries awaiting answers than the table holds: the oldest are
  * pushed out (and counted), never more than the limit are kept. */
 START_TEST(test_query_limit)
@@ -501,6 +522,7 @@ main(void)
 	tcase_add_test(tc, test_dns_tcp_stream);
 	tcase_add_test(tc, test_dot_by_port);
 	tcase_add_test(tc, test_table_bounded);
+	tcase_add_test(tc, test_long_escaped_name);
 	tcase_add_test(tc, test_query_limit);
 	tcase_add_test(tc, test_garbage_frames);
 	suite_add_tcase(s, tc);
