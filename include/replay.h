@@ -17,6 +17,7 @@ struct replay_opts {
 	const char		*path;		/* capture file */
 	const struct catalog	*cat;		/* may be NULL */
 	bool			 json;
+	bool			 stats;		/* a summary on stderr at the end */
 	FILE			*out;
 };
 

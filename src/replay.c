@@ -14,6 +14,7 @@
 
 #include "capture.h"
 #include "dns.h"
+#include "flow.h"
 #include "observe.h"
 #include "replay.h"
 #include "tls.h"
@@ -310,6 +311,44 @@ obs_format_row(struct obs_format *fmt, const struct observation *ob,
 	return s.n;
 }
 
+/* What the technician trying a capture wants to know besides the lines:
+ * how much was read, found, refused, and whether a limit was hit. */
+static void
+replay_print_stats(const struct observer *obs)
+{
+	const struct observer_stats *st = observer_stats(obs);
+	const struct flow_stats *tcp = observer_flow_stats(obs);
+	const struct flow_stats *quic = observer_quic_stats(obs);
+	const struct flow_stats *q = observer_query_stats(obs);
+
+	fprintf(stderr, "replay: %llu packets, %llu undecodable\n"
+	    "replay: dns: %llu answers (%llu matching no query seen), "
+	    "%llu UDP queries (%llu unanswered), %llu malformed\n"
+	    "replay: tls: %llu hellos, %llu malformed; quic: %llu hellos, "
+	    "%llu unreadable; http: %llu requests, %llu malformed\n"
+	    "replay: limits: tcp flows evicted %llu, expired %llu, bytes "
+	    "beyond buffer %llu; quic flows evicted %llu; queries evicted "
+	    "%llu\n",
+	    (unsigned long long)st->packets,
+	    (unsigned long long)st->undecodable,
+	    (unsigned long long)st->dns_answers,
+	    (unsigned long long)st->dns_unsolicited,
+	    (unsigned long long)st->dns_queries,
+	    (unsigned long long)st->dns_unanswered,
+	    (unsigned long long)st->dns_bad,
+	    (unsigned long long)st->tls_hellos,
+	    (unsigned long long)st->tls_bad,
+	    (unsigned long long)st->quic_hellos,
+	    (unsigned long long)st->quic_bad,
+	    (unsigned long long)st->http_requests,
+	    (unsigned long long)st->http_bad,
+	    (unsigned long long)tcp->evicted,
+	    (unsigned long long)tcp->expired,
+	    (unsigned long long)tcp->overflow,
+	    (unsigned long long)quic->evicted,
+	    (unsigned long long)q->evicted);
+}
+
 struct replay_ctx {
 	struct observer			*obs;
 	const struct replay_opts	*opts;
@@ -365,6 +404,8 @@ replay_run(const struct replay_opts *opts, char **cause)
 		;
 	observer_flush(rc->obs);
 	fflush(opts->out);
+	if (opts->stats)
+		replay_print_stats(rc->obs);
 	observer_free(rc->obs);
 	free(rc);
 	capture_close(cap);

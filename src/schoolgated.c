@@ -3,7 +3,7 @@
  *
  *   schoolgated [-dv] [-f conf] [-P platforms_dir]      run
  *   schoolgated -n [-v] [-f conf] [-P platforms_dir]    check the config
- *   schoolgated --replay FILE [-f conf] [-P dir] [--json]
+ *   schoolgated --replay FILE [-v] [-f conf] [-P dir] [--json]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,7 +25,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: schoolgated [-dnv] [-f conf] [-P platforms_dir]\n"
-	    "       schoolgated --replay file [--json] [-f conf] "
+	    "       schoolgated --replay file [-v] [--json] [-f conf] "
 	    "[-P platforms_dir]\n");
 	exit(2);
 }
@@ -141,6 +141,7 @@ main(int argc, char *argv[])
 		ro.path = replay;
 		ro.cat = cat;
 		ro.json = json;
+		ro.stats = verbose > 0;
 		ro.out = stdout;
 		rc = replay_run(&ro, &cause);
 		if (rc != 0)

@@ -40,6 +40,15 @@ for exp in tests/data/*.expected.tsv; do
 done
 [ "$n" -gt 0 ] || { echo "no expectations found in tests/data"; exit 1; }
 
+# -v adds a summary on stderr; it counts what the capture holds.
+pk=$(tshark -r tests/data/sample.pcap 2>/dev/null | wc -l)
+"$B/schoolgated" --replay tests/data/sample.pcap -v -P conf/platforms.d \
+    2>"$tmp/stats" >/dev/null
+grep -q "^replay: $pk packets, 0 undecodable" "$tmp/stats" ||
+	{ echo "replay -v summary wrong:"; cat "$tmp/stats"; bad=1; }
+grep -q "^replay: limits: tcp flows evicted 0" "$tmp/stats" ||
+	{ echo "replay -v: no limits line"; bad=1; }
+
 # Classification: every named observation of the sample capture has the
 # platform, category and reason written down in sample.platforms.tsv.
 # The DoT port makes any TLS to 853 circumvention with reason dot.
