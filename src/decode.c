@@ -157,11 +157,9 @@ decode_ethertype(uint16_t type, const uint8_t *p, size_t rem, int depth,
 				return DECODE_TRUNCATED;
 			if (p[0] != 0x11 || p[1] != 0x00)
 				return DECODE_SKIP;
-			if (get16(p + 6) == PPP_IP)
-				return decode_ip(p + 8, rem - 8, depth + 1, ret);
-			if (get16(p + 6) == PPP_IPV6)
-				return decode_ip(p + 8, rem - 8, depth + 1, ret);
-			return DECODE_SKIP;
+			if (get16(p + 6) != PPP_IP && get16(p + 6) != PPP_IPV6)
+				return DECODE_SKIP;
+			return decode_ip(p + 8, rem - 8, depth + 1, ret);
 		default:
 			return DECODE_SKIP;
 		}
