@@ -58,6 +58,13 @@ check_config_MODS   := config addr
 check_flow_MODS     := flow addr
 check_decode_MODS   := decode
 check_observe_MODS  := observe decode flow dns tls http quic classify addr log
+check_tz_MODS       := tz
+check_schedule_MODS := schedule tz config addr
+check_overrides_MODS := overrides config classify addr log
+check_state_MODS    := state addr
+check_identity_MODS := identity config addr
+check_quota_MODS    := quota
+check_policy_MODS   := policy schedule tz overrides quota identity config classify addr log
 
 .PHONY: all deps check unit bench install uninstall clean sanitize demo fuzz
 all: $(BINS)
@@ -86,7 +93,7 @@ deps:
 
 unit: $(UNITS)
 
-check: all $(UNITS)
+check: all $(UNITS) $$(CHECK_TOOLS)
 	tests/run
 
 bench: all $$(BENCH_TOOLS)
@@ -102,6 +109,7 @@ install: all
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)/var/lib/schoolgate/requests $(DESTDIR)/var/log/schoolgate
 	install -m 0755 $(BINS) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 conf/platforms.d/*.conf $(DESTDIR)$(SYSCONFDIR)/schoolgate/platforms.d/
+	install -m 0644 conf/overrides.d/README $(DESTDIR)$(SYSCONFDIR)/schoolgate/overrides.d/README
 	for f in schoolgate.conf staff.devices; do \
 		test -e $(DESTDIR)$(SYSCONFDIR)/schoolgate/$$f || \
 		install -m 0644 conf/$$f $(DESTDIR)$(SYSCONFDIR)/schoolgate/$$f; \
@@ -173,3 +181,20 @@ FUZZ_TARGETS ?=
 fuzz:
 	FUZZ_SECONDS='$(FUZZ_SECONDS)' FUZZ_TARGETS='$(FUZZ_TARGETS)' scripts/fuzz
 # End of fuzzing -------------------------------------------------------
+
+# State tools (tests/tools/statekill.c, faultfs.c) ----------------------
+# statekill drives state.c to be killed (tests/t-state-kill.sh) and saves
+# once under injected faults (tests/t-state-faults.sh); faultfs.so is the
+# LD_PRELOAD shim that injects them.  The shim is built without
+# sanitizers even in build-san: it only forwards to libc.
+$(B)/statekill: $(B)/obj/tools/statekill.o $(B)/obj/state.o $(B)/obj/addr.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/obj/tools/faultfs.pic.o: tests/tools/faultfs.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(filter-out -fsanitize=%,$(CFLAGS)) -fPIC -c -o $@ $<
+
+$(B)/faultfs.so: $(B)/obj/tools/faultfs.pic.o
+	$(CC) $(filter-out -fsanitize=%,$(LDFLAGS)) -shared -o $@ $^ -ldl
+
+CHECK_TOOLS += $(B)/statekill $(B)/faultfs.so

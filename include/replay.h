@@ -11,11 +11,15 @@
 #include <stdio.h>
 
 #include "classify.h"
+#include "config.h"
 #include "observe.h"
 
 struct replay_opts {
 	const char		*path;		/* capture file */
 	const struct catalog	*cat;		/* may be NULL */
+	/* With a config (and a catalogue), verdicts and the quota too:
+	 * the capture's timestamps are the clock, its bytes the meter. */
+	const struct config	*cfg;		/* may be NULL */
 	bool			 json;
 	bool			 stats;		/* a summary on stderr at the end */
 	FILE			*out;
@@ -42,6 +46,14 @@ size_t	obs_format_json(struct obs_format *, const struct observation *,
 	    char *buf, size_t len);
 size_t	obs_format_row(struct obs_format *, const struct observation *,
 	    char *buf, size_t len);
+struct engine_verdict;
+struct tz;
+
+/* A verdict record ("type":"verdict"; see schoolgated(8)), '\n' ended,
+ * cut at len - 1; until in local time of tz. */
+size_t	verdict_format_json(struct obs_format *, const struct tz *,
+	    const struct engine_verdict *, char *buf, size_t len);
+
 /* The table's header line. */
 const char *obs_format_header(void);
 

@@ -140,6 +140,7 @@ main(int argc, char *argv[])
 		memset(&ro, 0, sizeof(ro));
 		ro.path = replay;
 		ro.cat = cat;
+		ro.cfg = cfg;
 		ro.json = json;
 		ro.stats = verbose > 0;
 		ro.out = stdout;

@@ -12,9 +12,11 @@ rm -f "$d.log"
 bad=0
 for f in usr/sbin/schoolgated etc/schoolgate/schoolgate.conf \
     etc/schoolgate/platforms.d/10-social.conf etc/schoolgate/overrides.d \
+    etc/schoolgate/overrides.d/README \
     var/lib/schoolgate/requests var/log/schoolgate \
     usr/share/man/man8/schoolgated.8 usr/share/man/man5/schoolgate.conf.5 \
-    usr/share/man/man5/schoolgate-platforms.5; do
+    usr/share/man/man5/schoolgate-platforms.5 \
+    usr/share/man/man5/schoolgate-overrides.5; do
 	[ -e "$d/$f" ] || { echo "missing: /$f"; bad=1; }
 done
 [ -x "$d/usr/sbin/schoolgated" ] || { echo "schoolgated not executable"; bad=1; }

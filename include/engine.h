@@ -1,0 +1,116 @@
+/*
+ * engine: the daemon's core between observation and enforcement, with
+ * no I/O of its own -- the same code under --replay and live.
+ *
+ *   observations --> learned platform addresses (trusted DNS answers
+ *                    only), shared-address marks, classified flows
+ *   packets/counters --> bytes per (client, platform) per tick
+ *   ticks --> the meter: active ticks charge the holder's allowance
+ *             (the only place quota is consumed)
+ *   any change --> policy_decide() per (client, platform) pair; a
+ *             verdict that differs from the last one is handed to the
+ *             verdict callback (the recording enforcer of --replay, the
+ *             nft layer of the daemon)
+ *
+ * Time is the caller's: capture timestamps in replay, the loop's clock
+ * live, in microseconds since the epoch, never going back.  Every table
+ * is bounded; a full table refuses new entries and counts them.
+ */
+#ifndef SG_ENGINE_H
+#define SG_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "classify.h"
+#include "config.h"
+#include "decode.h"
+#include "identity.h"
+#include "observe.h"
+#include "policy.h"
+#include "quota.h"
+
+#define ENGINE_IPS_MAX		131072	/* learned and other addresses */
+#define ENGINE_FLOWS_MAX	65536	/* flows named by SNI/Host */
+#define ENGINE_CLIENTS_MAX	65536
+#define ENGINE_PAIRS_MAX	131072	/* (client, platform) */
+#define ENGINE_TTL_MIN		60	/* seconds a learned address lives, */
+#define ENGINE_TTL_MAX		86400	/* whatever the DNS TTL says */
+#define ENGINE_FLOW_IDLE	300	/* seconds */
+
+struct engine;
+
+/* A verdict for one device and platform, when it first applies and each
+ * time it changes. */
+struct engine_verdict {
+	uint64_t			 ts_us;
+	struct addr			 client;
+	const struct who		*who;
+	const char			*holder;
+	const struct platform		*platform;
+	const struct policy_verdict	*v;
+};
+
+/* A holder's day, for the summary at the end of a replay and reports. */
+struct engine_holder {
+	const char		*holder;
+	const struct who	*who;
+	int32_t			 day;		/* local day of the figures */
+	bool			 metered;	/* the group's outside = quota */
+	uint32_t		 used, allowance, left;
+	uint32_t		 active_ticks;	/* charged ticks, whole run */
+	uint64_t		 bytes;		/* with its platforms, run */
+};
+
+struct engine_stats {
+	uint64_t	learned;	/* addresses learned from DNS */
+	uint64_t	untrusted;	/* answers not trusted: no query seen */
+	uint64_t	never_block;	/* answers naming never_block addrs */
+	uint64_t	shared;		/* addresses marked shared */
+	uint64_t	full;		/* entries refused: a table full */
+	uint64_t	ticks;
+	uint64_t	charged;	/* active ticks charged */
+	uint64_t	verdicts;	/* verdict changes reported */
+};
+
+typedef void (*engine_verdict_cb)(const struct engine_verdict *, void *);
+
+struct engine_opts {
+	const struct config	*cfg;
+	const struct catalog	*cat;
+	const struct identity	*id;
+	struct policy		 policy;	/* cfg, sched, ovr */
+	struct quota		*quota;		/* the caller's */
+	engine_verdict_cb	 cb;
+	void			*arg;
+};
+
+/* NULL when memory runs out.  Everything in opts must outlive it. */
+struct engine	*engine_new(const struct engine_opts *);
+void		 engine_free(struct engine *);
+
+/* Run the ticks and verdict changes due up to now_us; call before each
+ * observation or packet of that time. */
+void		 engine_advance(struct engine *, uint64_t now_us);
+
+/* An observation from observe.c, at ob->ts_us. */
+void		 engine_observe(struct engine *, const struct observation *);
+
+/* A packet's bytes, for the meter of --replay (the daemon reads kernel
+ * counters instead). */
+void		 engine_packet(struct engine *, const struct pkt *,
+		    uint64_t now_us);
+
+/* The end of a capture or of the daemon: meter the tick in progress. */
+void		 engine_flush(struct engine *);
+
+/* Every holder seen, in name order. */
+void		 engine_foreach_holder(struct engine *,
+		    void (*fn)(const struct engine_holder *, void *),
+		    void *arg);
+
+const struct engine_stats *engine_stats(const struct engine *);
+
+#endif

@@ -1,0 +1,822 @@
+/*
+ * engine: observations, packets and ticks -> learned addresses, the
+ * meter and verdicts (see engine.h).
+ *
+ * Tables:
+ *   clients, holders, pairs  grow-only index tables (key -> dense index)
+ *                            bounded by their _MAX; the daemon rebuilds
+ *                            the engine on reload, so they never hold
+ *                            more than a config's worth of devices
+ *   ips, flows               set-associative caches of 8 ways: a new
+ *                            entry replaces an expired one, then the one
+ *                            used longest ago, so they stay bounded
+ *                            whatever the network sends
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns.h"
+#include "engine.h"
+#include "tz.h"
+
+#define US		1000000ULL
+#define WAYS		8
+#define NO_PLATFORM	0xffff
+
+/* key -> dense index, open addressing over index + 1 (0 is empty). */
+struct itab {
+	uint32_t	*slots;
+	size_t		 mask;
+	uint8_t		*keys;
+	size_t		 klen;
+	size_t		 n, cap, max;
+};
+
+struct client {
+	struct addr	 a;
+	struct who	 who;
+	uint32_t	 holder;
+	bool		 managed;
+};
+
+struct holder {
+	char		 name[IDENTITY_HOLDER_MAX];
+	struct who	 who;
+	struct addr	 a;		/* first device seen */
+	uint64_t	 tick_bytes;	/* metered bytes in this tick */
+	uint64_t	 bytes;		/* with its platforms, whole run */
+	uint32_t	 active_ticks;
+	bool		 charged;	/* in the tick just metered */
+};
+
+struct pair {
+	uint32_t		 client;
+	uint16_t		 platform;
+	bool			 have;		/* a verdict was reported */
+	enum verdict		 v;
+	const struct override	*by;
+	int64_t			 until;		/* seconds */
+	uint64_t		 bytes;		/* this tick */
+};
+
+struct pair_key {
+	uint32_t	client;
+	uint32_t	platform;
+};
+
+struct ipent {
+	struct addr	a;
+	uint8_t		used;
+	uint8_t		other;		/* answered for a non-catalogue name */
+	uint8_t		shared;
+	uint16_t	platform;	/* or NO_PLATFORM */
+	int64_t		expires;	/* seconds */
+	int64_t		last;
+};
+
+struct flowkey {
+	struct addr	client, server;
+	uint16_t	cport, sport;
+	uint8_t		proto;
+};
+
+struct flowent {
+	struct flowkey	k;
+	uint8_t		used;
+	uint16_t	platform;
+	int64_t		last;
+};
+
+struct engine {
+	struct engine_opts	 o;
+	const struct tz		*tz;
+	struct itab		 clients_ix, holders_ix, pairs_ix;
+	struct client		*clients;
+	struct holder		*holders;
+	struct pair		*pairs;
+	struct ipent		*ips;
+	size_t			 ipsets;	/* power of 2 */
+	struct flowent		*flows;
+	size_t			 flowsets;
+	int64_t			 next_tick;	/* seconds, 0: not started */
+	int64_t			 now;		/* seconds */
+	int64_t			 min_until;	/* of every pair's verdict */
+	struct engine_stats	 stats;
+};
+
+/*
+ * Index tables.
+ */
+static uint64_t
+hash_bytes(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h ^ (h >> 32);
+}
+
+static int
+itab_init(struct itab *t, size_t klen, size_t max)
+{
+	memset(t, 0, sizeof(*t));
+	t->klen = klen;
+	t->max = max;
+	t->mask = 63;
+	t->cap = 32;
+	if ((t->slots = calloc(t->mask + 1, sizeof(*t->slots))) == NULL ||
+	    (t->keys = calloc(t->cap, klen)) == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+static void
+itab_free(struct itab *t)
+{
+	free(t->slots);
+	free(t->keys);
+}
+
+static long
+itab_find(const struct itab *t, const void *key, size_t *slot)
+{
+	size_t i;
+	uint32_t s;
+
+	for (i = hash_bytes(key, t->klen) & t->mask; (s = t->slots[i]) != 0;
+	    i = (i + 1) & t->mask)
+		if (memcmp(t->keys + (size_t)(s - 1) * t->klen, key,
+		    t->klen) == 0)
+			return (long)s - 1;
+	*slot = i;
+	return -1;
+}
+
+/* Grow the dense arrays of an engine table to cap; see itab_add. */
+static int
+grow(void **v, size_t esize, size_t cap)
+{
+	void *nv;
+
+	if ((nv = realloc(*v, cap * esize)) == NULL)
+		return -ENOMEM;
+	*v = nv;
+	return 0;
+}
+
+/*
+ * The index of key, added when missing: *isnew tells.  The caller's
+ * dense array *dense of esize-byte elements grows with the table.
+ * -ENOSPC when the table is at its max.
+ */
+static long
+itab_add(struct itab *t, const void *key, void **dense, size_t esize,
+    bool *isnew)
+{
+	uint32_t *ns;
+	size_t slot, i, j, nsize;
+	long ix;
+
+	*isnew = false;
+	if ((ix = itab_find(t, key, &slot)) >= 0)
+		return ix;
+	if (t->n >= t->max)
+		return -ENOSPC;
+	if (t->n == t->cap) {
+		if (grow((void **)&t->keys, t->klen, t->cap * 2) < 0 ||
+		    grow(dense, esize, t->cap * 2) < 0)
+			return -ENOMEM;
+		t->cap *= 2;
+	}
+	if ((t->n + 1) * 2 > t->mask + 1) {
+		nsize = (t->mask + 1) * 2;
+		if ((ns = calloc(nsize, sizeof(*ns))) == NULL)
+			return -ENOMEM;
+		for (i = 0; i < t->n; i++) {
+			for (j = hash_bytes(t->keys + i * t->klen, t->klen) &
+			    (nsize - 1); ns[j] != 0; j = (j + 1) & (nsize - 1))
+				;
+			ns[j] = (uint32_t)i + 1;
+		}
+		free(t->slots);
+		t->slots = ns;
+		t->mask = nsize - 1;
+		(void)itab_find(t, key, &slot);
+	}
+	memcpy(t->keys + t->n * t->klen, key, t->klen);
+	t->slots[slot] = (uint32_t)t->n + 1;
+	*isnew = true;
+	return (long)t->n++;
+}
+
+/*
+ * Caches.
+ */
+static struct ipent *
+ip_find(const struct engine *e, const struct addr *a)
+{
+	struct ipent *set;
+	size_t i;
+
+	set = &e->ips[(hash_bytes(a, sizeof(*a)) & (e->ipsets - 1)) * WAYS];
+	for (i = 0; i < WAYS; i++)
+		if (set[i].used && addr_equal(&set[i].a, a))
+			return &set[i];
+	return NULL;
+}
+
+static struct ipent *
+ip_get(struct engine *e, const struct addr *a)
+{
+	struct ipent *set, *victim = NULL;
+	size_t i;
+
+	set = &e->ips[(hash_bytes(a, sizeof(*a)) & (e->ipsets - 1)) * WAYS];
+	for (i = 0; i < WAYS; i++) {
+		if (set[i].used && addr_equal(&set[i].a, a))
+			return &set[i];
+		if (!set[i].used || set[i].expires <= e->now) {
+			if (victim == NULL || victim->used)
+				victim = &set[i];
+		} else if (victim == NULL ||
+		    (victim->used && victim->expires > e->now &&
+		    set[i].last < victim->last))
+			victim = &set[i];
+	}
+	if (victim->used && victim->expires > e->now)
+		e->stats.full++;
+	memset(victim, 0, sizeof(*victim));
+	victim->used = 1;
+	victim->a = *a;
+	victim->platform = NO_PLATFORM;
+	return victim;
+}
+
+static size_t
+flow_set(const struct engine *e, const struct flowkey *k)
+{
+	return (hash_bytes(k, sizeof(*k)) & (e->flowsets - 1)) * WAYS;
+}
+
+static struct flowent *
+flow_find(const struct engine *e, const struct flowkey *k)
+{
+	struct flowent *set = &e->flows[flow_set(e, k)];
+	size_t i;
+
+	for (i = 0; i < WAYS; i++)
+		if (set[i].used && memcmp(&set[i].k, k, sizeof(*k)) == 0)
+			return &set[i];
+	return NULL;
+}
+
+static struct flowent *
+flow_get(struct engine *e, const struct flowkey *k)
+{
+	struct flowent *set = &e->flows[flow_set(e, k)], *victim = &set[0];
+	size_t i;
+
+	for (i = 0; i < WAYS; i++) {
+		if (set[i].used && memcmp(&set[i].k, k, sizeof(*k)) == 0)
+			return &set[i];
+		if (!set[i].used) {
+			victim = &set[i];
+			break;
+		}
+		if (set[i].last < victim->last)
+			victim = &set[i];
+	}
+	if (victim->used && victim->last + ENGINE_FLOW_IDLE > e->now)
+		e->stats.full++;
+	memset(victim, 0, sizeof(*victim));
+	victim->used = 1;
+	victim->k = *k;
+	return victim;
+}
+
+/*
+ * Setup.
+ */
+struct engine *
+engine_new(const struct engine_opts *o)
+{
+	struct engine *e;
+
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return NULL;
+	e->o = *o;
+	e->tz = schedule_tz(o->policy.sched);
+	e->min_until = POLICY_NEVER;
+	e->ipsets = ENGINE_IPS_MAX / WAYS;
+	e->flowsets = ENGINE_FLOWS_MAX / WAYS;
+	if (itab_init(&e->clients_ix, sizeof(struct addr),
+	    ENGINE_CLIENTS_MAX) < 0 ||
+	    itab_init(&e->holders_ix, IDENTITY_HOLDER_MAX,
+	    ENGINE_CLIENTS_MAX) < 0 ||
+	    itab_init(&e->pairs_ix, sizeof(struct pair_key),
+	    ENGINE_PAIRS_MAX) < 0 ||
+	    (e->clients = calloc(e->clients_ix.cap, sizeof(*e->clients))) ==
+	    NULL ||
+	    (e->holders = calloc(e->holders_ix.cap, sizeof(*e->holders))) ==
+	    NULL ||
+	    (e->pairs = calloc(e->pairs_ix.cap, sizeof(*e->pairs))) == NULL ||
+	    (e->ips = calloc(e->ipsets * WAYS, sizeof(*e->ips))) == NULL ||
+	    (e->flows = calloc(e->flowsets * WAYS, sizeof(*e->flows))) ==
+	    NULL) {
+		engine_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void
+engine_free(struct engine *e)
+{
+	if (e == NULL)
+		return;
+	itab_free(&e->clients_ix);
+	itab_free(&e->holders_ix);
+	itab_free(&e->pairs_ix);
+	free(e->clients);
+	free(e->holders);
+	free(e->pairs);
+	free(e->ips);
+	free(e->flows);
+	free(e);
+}
+
+const struct engine_stats *
+engine_stats(const struct engine *e)
+{
+	return &e->stats;
+}
+
+/*
+ * Clients, holders, verdicts.
+ */
+static bool
+in_prefixes(const struct cidr *v, size_t n, const struct addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (cidr_contains(&v[i], a))
+			return true;
+	return false;
+}
+
+static bool
+in_lan(const struct engine *e, const struct addr *a)
+{
+	return in_prefixes(e->o.cfg->gateway.lan, e->o.cfg->gateway.nlan, a);
+}
+
+/* The client entry of a, created on first sight.  -1 when full. */
+static long
+client_get(struct engine *e, const struct addr *a, const uint8_t *mac)
+{
+	struct client *c;
+	struct holder *h;
+	struct mac m;
+	char name[IDENTITY_HOLDER_MAX];
+	struct addr key;
+	bool isnew;
+	long ix, hx;
+
+	memset(&key, 0, sizeof(key));
+	key.family = a->family;
+	memcpy(key.bytes, a->bytes, a->family == AF_INET ? 4 : 16);
+	ix = itab_add(&e->clients_ix, &key, (void **)&e->clients,
+	    sizeof(*e->clients), &isnew);
+	if (ix < 0) {
+		e->stats.full++;
+		return -1;
+	}
+	if (!isnew)
+		return ix;
+	c = &e->clients[ix];
+	memset(c, 0, sizeof(*c));
+	c->a = key;
+	if (mac != NULL)
+		memcpy(m.bytes, mac, sizeof(m.bytes));
+	c->managed = identity_lookup(e->o.id, &key, mac ? &m : NULL, &c->who);
+	if (!c->managed)
+		return ix;
+	memset(name, 0, sizeof(name));
+	identity_holder(&c->who, &key, name, sizeof(name));
+	hx = itab_add(&e->holders_ix, name, (void **)&e->holders,
+	    sizeof(*e->holders), &isnew);
+	if (hx < 0) {
+		e->stats.full++;
+		c->managed = false;
+		return ix;
+	}
+	h = &e->holders[hx];
+	if (isnew) {
+		memset(h, 0, sizeof(*h));
+		memcpy(h->name, name, sizeof(h->name));
+		h->who = c->who;
+		h->a = key;
+	}
+	c->holder = (uint32_t)hx;
+	return ix;
+}
+
+static int32_t
+local_day(const struct engine *e, int64_t t)
+{
+	struct tz_local l;
+
+	tz_local(e->tz, t, &l);
+	return l.day;
+}
+
+static void
+decide(struct engine *e, struct pair *p, int64_t t, const char *name,
+    struct policy_verdict *v)
+{
+	const struct client *c = &e->clients[p->client];
+	const struct holder *h = &e->holders[c->holder];
+	struct policy_query q;
+
+	memset(&q, 0, sizeof(q));
+	q.group = c->who.group;
+	q.person = c->who.person;
+	q.addr = &c->a;
+	q.platform = catalog_platform(e->o.cat, p->platform);
+	q.name = name;
+	q.now = t;
+	q.used = quota_used(e->o.quota, h->name, local_day(e, t));
+	policy_decide(&e->o.policy, &q, v);
+}
+
+/* Decide p at t and report a change.  ts_us: when to say it happened. */
+static void
+update(struct engine *e, struct pair *p, int64_t t, uint64_t ts_us)
+{
+	struct policy_verdict v;
+	struct engine_verdict ev;
+	const struct client *c;
+
+	decide(e, p, t, NULL, &v);
+	/* until is after t by contract; never let a slip loop forever. */
+	p->until = v.until > t ? v.until : t + 1;
+	if (p->until < e->min_until)
+		e->min_until = p->until;
+	if (p->have && p->v == v.verdict && p->by == v.by)
+		return;
+	p->have = true;
+	p->v = v.verdict;
+	p->by = v.by;
+	e->stats.verdicts++;
+	if (e->o.cb == NULL)
+		return;
+	c = &e->clients[p->client];
+	memset(&ev, 0, sizeof(ev));
+	ev.ts_us = ts_us;
+	ev.client = c->a;
+	ev.who = &c->who;
+	ev.holder = e->holders[c->holder].name;
+	ev.platform = catalog_platform(e->o.cat, p->platform);
+	ev.v = &v;
+	e->o.cb(&ev, e->o.arg);
+}
+
+/* The pair of a managed client and a platform the group polices, created
+ * (and its first verdict reported) on first sight; NULL otherwise. */
+static struct pair *
+pair_get(struct engine *e, long cx, const struct platform *pl,
+    uint64_t now_us)
+{
+	const struct client *c = &e->clients[cx];
+	struct pair_key k;
+	struct pair *p;
+	bool isnew;
+	long ix;
+
+	if (!c->managed || !policy_polices(c->who.group, pl))
+		return NULL;
+	memset(&k, 0, sizeof(k));
+	k.client = (uint32_t)cx;
+	k.platform = pl->index;
+	ix = itab_add(&e->pairs_ix, &k, (void **)&e->pairs, sizeof(*e->pairs),
+	    &isnew);
+	if (ix < 0) {
+		e->stats.full++;
+		return NULL;
+	}
+	p = &e->pairs[ix];
+	if (isnew) {
+		memset(p, 0, sizeof(*p));
+		p->client = (uint32_t)cx;
+		p->platform = pl->index;
+		update(e, p, (int64_t)(now_us / US), now_us);
+	}
+	return p;
+}
+
+/*
+ * The meter: one tick ending at t.  Bytes of pairs whose verdict is
+ * ALLOW_QUOTA count towards their holder; a holder over active_bytes is
+ * charged one tick.  Then every pair of a charged holder is decided
+ * again (its allowance may have run out).
+ */
+static void
+meter(struct engine *e, int64_t t)
+{
+	struct holder *h;
+	struct pair *p;
+	uint32_t allowance;
+	int32_t day = local_day(e, t - 1);
+	int64_t got;
+	size_t i;
+
+	e->stats.ticks++;
+	for (i = 0; i < e->pairs_ix.n; i++) {
+		p = &e->pairs[i];
+		if (p->bytes == 0)
+			continue;
+		h = &e->holders[e->clients[p->client].holder];
+		h->bytes += p->bytes;
+		if (p->v == VERDICT_ALLOW_QUOTA)
+			h->tick_bytes += p->bytes;
+		p->bytes = 0;
+	}
+	for (i = 0; i < e->holders_ix.n; i++) {
+		h = &e->holders[i];
+		h->charged = false;
+		if (h->tick_bytes == 0)
+			continue;
+		allowance = policy_allowance(&e->o.policy, h->who.group,
+		    h->who.person, &h->a, day);
+		got = quota_tick(e->o.quota, h->name, day, h->tick_bytes,
+		    h->who.group->active_bytes, e->o.cfg->gateway.tick,
+		    allowance);
+		h->tick_bytes = 0;
+		if (got > 0) {
+			h->active_ticks++;
+			h->charged = true;
+			e->stats.charged++;
+		} else if (got < 0)
+			e->stats.full++;
+	}
+	for (i = 0; i < e->pairs_ix.n; i++) {
+		p = &e->pairs[i];
+		if (e->holders[e->clients[p->client].holder].charged)
+			update(e, p, t, (uint64_t)t * US);
+	}
+}
+
+void
+engine_advance(struct engine *e, uint64_t now_us)
+{
+	int64_t now = (int64_t)(now_us / US), tick = e->o.cfg->gateway.tick;
+	struct pair *p, *first;
+	size_t i;
+
+	if (now < e->now)
+		now = e->now;	/* a capture's clock may step back */
+	e->now = now;
+	if (tick <= 0)
+		tick = 10;
+	if (e->next_tick == 0)
+		e->next_tick = (now / tick + 1) * tick;
+	if (now >= e->next_tick) {
+		/* Only the first tick crossed holds bytes; the others of a
+		 * quiet gap were idle and cost nothing. */
+		meter(e, e->next_tick);
+		e->stats.ticks += (uint64_t)((now - e->next_tick) / tick);
+		e->next_tick = (now / tick + 1) * tick;
+	}
+	/* Verdicts that expired, in time order, each at its own instant. */
+	while (e->min_until <= now) {
+		first = NULL;
+		e->min_until = POLICY_NEVER;
+		for (i = 0; i < e->pairs_ix.n; i++) {
+			p = &e->pairs[i];
+			if (!p->have)
+				continue;
+			if (p->until <= now &&
+			    (first == NULL || p->until < first->until))
+				first = p;
+			if (p->until < e->min_until)
+				e->min_until = p->until;
+		}
+		if (first == NULL)
+			break;
+		update(e, first, first->until, (uint64_t)first->until * US);
+	}
+}
+
+void
+engine_flush(struct engine *e)
+{
+	if (e->next_tick != 0) {
+		meter(e, e->next_tick);
+		e->next_tick = 0;
+	}
+}
+
+/*
+ * Observations.
+ */
+static void
+learn(struct engine *e, const struct dns_addr *da, const struct platform *pl)
+{
+	struct ipent *ip;
+	struct addr a;
+	uint32_t ttl;
+
+	memset(&a, 0, sizeof(a));
+	a.family = da->family;
+	memcpy(a.bytes, da->bytes, da->family == AF_INET ? 4 : 16);
+	/* Never learn the school's own or never_block addresses: a forged
+	 * or mistaken answer must not cut the gateway or the resolver. */
+	if (in_lan(e, &a) || in_prefixes(e->o.cfg->gateway.never_block,
+	    e->o.cfg->gateway.nnever_block, &a)) {
+		e->stats.never_block++;
+		return;
+	}
+	ttl = da->ttl;
+	if (ttl < ENGINE_TTL_MIN)
+		ttl = ENGINE_TTL_MIN;
+	if (ttl > ENGINE_TTL_MAX)
+		ttl = ENGINE_TTL_MAX;
+	ip = ip_get(e, &a);
+	if (ip->expires < e->now + ttl)
+		ip->expires = e->now + ttl;
+	ip->last = e->now;
+	if (pl == NULL) {
+		ip->other = 1;
+		if (ip->platform != NO_PLATFORM && !ip->shared) {
+			ip->shared = 1;
+			e->stats.shared++;
+		}
+		return;
+	}
+	if (ip->platform == NO_PLATFORM)
+		e->stats.learned++;
+	if (!ip->shared && (ip->other || pl->shared_infra ||
+	    (ip->platform != NO_PLATFORM && ip->platform != pl->index))) {
+		ip->shared = 1;
+		e->stats.shared++;
+	}
+	ip->platform = pl->index;
+}
+
+/* A flow named by SNI or Host: its server is shared when the name and
+ * what DNS taught about the address disagree. */
+static void
+named_flow(struct engine *e, const struct observation *ob)
+{
+	const struct platform *pl = ob->platform;
+	struct ipent *ip;
+	struct flowent *f;
+	struct flowkey k;
+
+	if ((ip = ip_find(e, &ob->server)) != NULL && !ip->shared &&
+	    ip->expires > e->now &&
+	    (pl == NULL ? ip->platform != NO_PLATFORM :
+	    ip->other || (ip->platform != NO_PLATFORM &&
+	    ip->platform != pl->index))) {
+		ip->shared = 1;
+		e->stats.shared++;
+	}
+	if (pl == NULL)
+		return;
+	memset(&k, 0, sizeof(k));
+	k.client = ob->client;
+	k.server = ob->server;
+	k.cport = ob->cport;
+	k.sport = ob->sport;
+	k.proto = ob->proto == OBS_QUIC ? 17 : 6;
+	f = flow_get(e, &k);
+	f->platform = pl->index;
+	f->last = e->now;
+}
+
+void
+engine_observe(struct engine *e, const struct observation *ob)
+{
+	size_t i;
+	long cx;
+
+	if (ob->proto == OBS_DNS) {
+		if (ob->dns == NULL || ob->dns->naddrs == 0)
+			goto verdict;
+		if (!ob->solicited) {
+			/* Anyone can send an answer: only one matching a
+			 * query we saw may teach addresses. */
+			e->stats.untrusted++;
+			return;
+		}
+		for (i = 0; i < ob->dns->naddrs; i++)
+			learn(e, &ob->dns->addrs[i], ob->platform);
+	} else
+		named_flow(e, ob);
+verdict:
+	if (ob->platform == NULL || ob->unanswered)
+		return;
+	if ((cx = client_get(e, &ob->client, ob->mac)) < 0)
+		return;
+	(void)pair_get(e, cx, ob->platform, ob->ts_us);
+}
+
+/*
+ * Packets: bytes between a LAN client and a platform, by the flow's
+ * name when it has one, else by what DNS taught about an address that
+ * serves nothing else.
+ */
+void
+engine_packet(struct engine *e, const struct pkt *pk, uint64_t now_us)
+{
+	const struct addr *client, *server;
+	const struct ipent *ip;
+	const struct flowent *f;
+	const struct platform *pl;
+	struct flowkey k;
+	struct pair *p;
+	uint16_t platform = NO_PLATFORM;
+	bool up;
+	long cx;
+
+	if (in_lan(e, &pk->src))
+		up = true;
+	else if (in_lan(e, &pk->dst))
+		up = false;
+	else
+		return;
+	client = up ? &pk->src : &pk->dst;
+	server = up ? &pk->dst : &pk->src;
+	if (!up && in_lan(e, server))
+		return;
+	if (up && in_lan(e, server))
+		return;
+	memset(&k, 0, sizeof(k));
+	k.client = *client;
+	k.server = *server;
+	k.cport = up ? pk->sport : pk->dport;
+	k.sport = up ? pk->dport : pk->sport;
+	k.proto = pk->proto;
+	if ((f = flow_find(e, &k)) != NULL)
+		platform = f->platform;
+	else if ((ip = ip_find(e, server)) != NULL && !ip->shared &&
+	    ip->expires > e->now)
+		platform = ip->platform;
+	if (platform == NO_PLATFORM ||
+	    (pl = catalog_platform(e->o.cat, platform)) == NULL)
+		return;
+	if ((cx = client_get(e, client, up ? pk->mac_src : NULL)) < 0)
+		return;
+	if ((p = pair_get(e, cx, pl, now_us)) != NULL)
+		p->bytes += pk->l3len;
+}
+
+static int
+holder_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct holder *const *)a)->name,
+	    (*(const struct holder *const *)b)->name);
+}
+
+void
+engine_foreach_holder(struct engine *e,
+    void (*fn)(const struct engine_holder *, void *), void *arg)
+{
+	struct holder **v;
+	struct engine_holder eh;
+	size_t i, n = e->holders_ix.n;
+
+	if (n == 0 || (v = calloc(n, sizeof(*v))) == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		v[i] = &e->holders[i];
+	qsort(v, n, sizeof(*v), holder_cmp);
+	for (i = 0; i < n; i++) {
+		memset(&eh, 0, sizeof(eh));
+		eh.holder = v[i]->name;
+		eh.who = &v[i]->who;
+		eh.day = local_day(e, e->now);
+		eh.metered = v[i]->who.group->outside == CONFIG_OUTSIDE_QUOTA;
+		eh.used = quota_used(e->o.quota, v[i]->name, eh.day);
+		if (eh.metered) {
+			eh.allowance = policy_allowance(&e->o.policy,
+			    v[i]->who.group, v[i]->who.person, &v[i]->a,
+			    eh.day);
+			eh.left = eh.used < eh.allowance ?
+			    eh.allowance - eh.used : 0;
+		}
+		eh.active_ticks = v[i]->active_ticks;
+		eh.bytes = v[i]->bytes;
+		fn(&eh, arg);
+	}
+	free(v);
+}
