@@ -48,7 +48,9 @@ bool		 identity_lookup(const struct identity *, const struct addr *a,
 
 /*
  * The name of the allowance holder: the person's name, or "ip:ADDR" for
- * a device without a person.  Writes buf[len] (IDENTITY_HOLDER_MAX
+ * a device without a person.  (Not its MAC: behind a routed core every
+ * device shows the router's.  A device that must keep one allowance
+ * across IPv6 privacy addresses is listed as a person.)  Writes buf[len] (IDENTITY_HOLDER_MAX
  * always fits); returns strlen.
  */
 size_t		 identity_holder(const struct who *, const struct addr *a,

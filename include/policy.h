@@ -78,6 +78,8 @@ struct policy_verdict {
 	uint32_t		 allowance;	/* today's, with extra, s */
 	uint32_t		 used;
 	uint32_t		 left;
+	int64_t			 resets;	/* when today's allowance
+						   resets: local midnight */
 };
 
 void		 policy_decide(const struct policy *,

@@ -90,6 +90,14 @@ struct flowent {
 	int64_t		last;
 };
 
+/* A LAN device's MAC, from the packets it sends: answers and the flows
+ * of other directions carry no client MAC, yet identity wants it. */
+struct nbent {
+	struct addr	a;
+	struct mac	m;
+	uint8_t		used;
+};
+
 struct engine {
 	struct engine_opts	 o;
 	const struct tz		*tz;
@@ -101,6 +109,8 @@ struct engine {
 	size_t			 ipsets;	/* power of 2 */
 	struct flowent		*flows;
 	size_t			 flowsets;
+	struct nbent		*nb;		/* direct-mapped */
+	size_t			 nbsize;	/* power of 2 */
 	int64_t			 next_tick;	/* seconds, 0: not started */
 	int64_t			 now;		/* seconds */
 	int64_t			 min_until;	/* of every pair's verdict */
@@ -317,6 +327,7 @@ engine_new(const struct engine_opts *o)
 	e->min_until = POLICY_NEVER;
 	e->ipsets = ENGINE_IPS_MAX / WAYS;
 	e->flowsets = ENGINE_FLOWS_MAX / WAYS;
+	e->nbsize = ENGINE_CLIENTS_MAX;
 	if (itab_init(&e->clients_ix, sizeof(struct addr),
 	    ENGINE_CLIENTS_MAX) < 0 ||
 	    itab_init(&e->holders_ix, IDENTITY_HOLDER_MAX,
@@ -330,7 +341,8 @@ engine_new(const struct engine_opts *o)
 	    (e->pairs = calloc(e->pairs_ix.cap, sizeof(*e->pairs))) == NULL ||
 	    (e->ips = calloc(e->ipsets * WAYS, sizeof(*e->ips))) == NULL ||
 	    (e->flows = calloc(e->flowsets * WAYS, sizeof(*e->flows))) ==
-	    NULL) {
+	    NULL ||
+	    (e->nb = calloc(e->nbsize, sizeof(*e->nb))) == NULL) {
 		engine_free(e);
 		return NULL;
 	}
@@ -350,6 +362,7 @@ engine_free(struct engine *e)
 	free(e->pairs);
 	free(e->ips);
 	free(e->flows);
+	free(e->nb);
 	free(e);
 }
 
@@ -379,6 +392,33 @@ in_lan(const struct engine *e, const struct addr *a)
 	return in_prefixes(e->o.cfg->gateway.lan, e->o.cfg->gateway.nlan, a);
 }
 
+static struct nbent *
+nb_slot(const struct engine *e, const struct addr *a)
+{
+	return &e->nb[hash_bytes(a->bytes, 16) & (e->nbsize - 1)];
+}
+
+static void
+nb_put(struct engine *e, const struct addr *a, const uint8_t *mac)
+{
+	struct nbent *n = nb_slot(e, a);
+
+	if (n->used && addr_equal(&n->a, a) &&
+	    memcmp(n->m.bytes, mac, sizeof(n->m.bytes)) == 0)
+		return;
+	n->used = 1;
+	n->a = *a;
+	memcpy(n->m.bytes, mac, sizeof(n->m.bytes));
+}
+
+static const struct mac *
+nb_get(const struct engine *e, const struct addr *a)
+{
+	const struct nbent *n = nb_slot(e, a);
+
+	return n->used && addr_equal(&n->a, a) ? &n->m : NULL;
+}
+
 /* The client entry of a, created on first sight.  -1 when full. */
 static long
 client_get(struct engine *e, const struct addr *a, const uint8_t *mac)
@@ -386,6 +426,7 @@ client_get(struct engine *e, const struct addr *a, const uint8_t *mac)
 	struct client *c;
 	struct holder *h;
 	struct mac m;
+	const struct mac *mp = NULL;
 	char name[IDENTITY_HOLDER_MAX];
 	struct addr key;
 	bool isnew;
@@ -405,9 +446,12 @@ client_get(struct engine *e, const struct addr *a, const uint8_t *mac)
 	c = &e->clients[ix];
 	memset(c, 0, sizeof(*c));
 	c->a = key;
-	if (mac != NULL)
+	if (mac != NULL) {
 		memcpy(m.bytes, mac, sizeof(m.bytes));
-	c->managed = identity_lookup(e->o.id, &key, mac ? &m : NULL, &c->who);
+		mp = &m;
+	} else
+		mp = nb_get(e, &key);
+	c->managed = identity_lookup(e->o.id, &key, mp, &c->who);
 	if (!c->managed)
 		return ix;
 	memset(name, 0, sizeof(name));
@@ -756,10 +800,10 @@ engine_packet(struct engine *e, const struct pkt *pk, uint64_t now_us)
 		return;
 	client = up ? &pk->src : &pk->dst;
 	server = up ? &pk->dst : &pk->src;
-	if (!up && in_lan(e, server))
-		return;
+	if (up && pk->mac_src != NULL)
+		nb_put(e, client, pk->mac_src);
 	if (up && in_lan(e, server))
-		return;
+		return;		/* inside the school */
 	memset(&k, 0, sizeof(k));
 	k.client = *client;
 	k.server = *server;

@@ -208,6 +208,7 @@ decide_base(const struct policy *p, const struct policy_query *q,
 		    s->day);
 		r->used = q->used < r->allowance ? q->used : r->allowance;
 		r->left = r->allowance - r->used;
+		r->resets = s->midnight;
 	}
 	if (q->platform->cat == CAT_CIRCUMVENTION) {
 		r->verdict = VERDICT_BLOCK_CIRCUMVENTION;

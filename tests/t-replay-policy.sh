@@ -49,6 +49,10 @@ devices = 10.10.0.23
 [person abrown]
 group = staff
 devices = 10.10.0.31
+
+[person cjones]
+group = staff
+devices = 02:00:0a:0a:28:09
 EOF
 
 "$B/schoolgated" --replay "$out/day.pcap" --json -f "$out/school.conf" \
@@ -92,6 +96,11 @@ check("the pupil", verdicts("10.10.32.5", "instagram"),
       [("08:05:00", "BLOCK_GROUP", None)])
 check("the forged answer teaches nothing",
       verdicts("10.10.0.23", "facebook"), [])
+check("a person known by MAC, at lunch on the pupils' Wi-Fi",
+      verdicts("10.10.40.9", "instagram"),
+      [("12:20:00", "ALLOW_QUOTA", d + "12:50:00+00:00"),
+       ("13:00:00", "BLOCK_LESSONS", d + "16:00:00+00:00"),
+       ("16:00:00", "ALLOW_QUOTA", d + "16:30:00+00:00")])
 check("abrown's day", verdicts("10.10.0.31", "instagram"), [
     ("16:59:58", "ALLOW_QUOTA", d + "17:29:58+00:00"),
 ])
@@ -111,9 +120,10 @@ check("abrown: keep-alives free, 3 active ticks",
       (q.get("used"), q.get("active_ticks")), (30, 3))
 q = quota.get("ip:10.10.32.5", {})
 check("pupil holder", (q.get("metered"), q.get("used")), (False, 0))
-check("holders", sorted(quota), ["abrown", "ip:10.10.32.5", "jsmith"])
+check("holders", sorted(quota),
+      ["abrown", "cjones", "ip:10.10.32.5", "jsmith"])
 obs = [r for r in recs if "type" not in r]
-check("observations still printed", len(obs), 6)
+check("observations still printed", len(obs), 7)
 print("summary: %d checks failed" % fail)
 sys.exit(1 if fail else 0)
 EOF

@@ -14,6 +14,8 @@ with its resolver at 10.10.0.53:
   08:06     the pupil's device sends jsmith a forged answer for
             www.facebook.com (203.0.113.99) that matches no query; jsmith
             then sends 2 MB to that address, which must count for nothing
+  12:20     cjones's tablet (known by its MAC, on the pupils' Wi-Fi,
+            10.10.40.9) looks up www.instagram.com in the lunch break
   17:00     abrown (10.10.0.31) looks up www.instagram.com and keeps a
             connection open with 200-byte keep-alives every 10 s until
             17:30 (idle: costs nothing), then uses it for 3 ticks
@@ -159,6 +161,10 @@ def main():
               dns_answer(0x3003, "www.facebook.com", "203.0.113.99", 3600)))
     bulk(p, T0 + 8 * h + 361, T0 + 8 * h + 361 + 200, "10.10.0.23", 50002,
          "203.0.113.99", 12, 1400)
+    # cjones's tablet, known by its MAC only, on the pupils' Wi-Fi at
+    # lunch: the answer carries no client MAC, the query did.
+    lookup(p, T0 + 12 * h + 20 * 60, "10.10.40.9", 40005, 0x5005,
+           "www.instagram.com", "198.51.100.10")
     # abrown: idle keep-alives for half an hour, then 3 ticks of use.
     lookup(p, T0 + 17 * h - 2, "10.10.0.31", 40004, 0x4004,
            "www.instagram.com", "198.51.100.10")

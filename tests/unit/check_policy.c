@@ -432,6 +432,7 @@ START_TEST(test_midnight_dst)
 	ck_assert_int_eq(v.until, utc(2026, 11, 21, 12, 1) + 10);
 	ck_assert_uint_eq(v.left, 70);
 	ck_assert_uint_eq(v.used, QUOTA - 70);
+	ck_assert_int_eq(v.resets, utc(2026, 11, 22, 0, 0));
 	world_free(&w);
 }
 END_TEST
