@@ -263,6 +263,11 @@ const struct config_group	*config_group_find(const struct config *,
 const struct config_person	*config_person_find(const struct config *,
 				    const char *name);
 
+/* Is s (len bytes) a group name: 1-CONFIG_NAME_MAX of a-z, 0-9, '_' and
+ * '-'?  A person name: the same and '.', from a letter or digit. */
+bool	config_group_name_ok(const char *s, size_t len);
+bool	config_person_name_ok(const char *s, size_t len);
+
 /*
  * Value parsers, shared with the overrides and catalogue readers.  Each
  * takes a NUL-terminated string without surrounding blanks and returns 0

@@ -61,6 +61,7 @@
 
 #include "addr.h"
 #include "classify.h"
+#include "inifile.h"
 #include "log.h"
 
 /* Limits on what a catalogue may grow to; input never grows past them. */
@@ -331,17 +332,12 @@ errs_finish(struct errs *e, char **cause)
 	*cause = e->buf;
 }
 
-/* Quote a value back to the user: printable, and not too long. */
+/* Quote a value back to the user: printable, and not too long.  buf has
+ * 4 * CATALOG_VALUE_SHOWN + 8 bytes. */
 static const char *
 shown(const char *v, size_t len, char *buf, size_t size)
 {
-	size_t n = len > CATALOG_VALUE_SHOWN ? CATALOG_VALUE_SHOWN : len;
-	size_t o;
-
-	log_escape(v, n, buf, size);
-	if (n < len && (o = strlen(buf)) + 4 <= size)
-		memcpy(buf + o, "...", 4);
-	return buf;
+	return inifile_quote(v, len, CATALOG_VALUE_SHOWN, buf, size);
 }
 
 static const char *

@@ -3,13 +3,14 @@
  *
  * Three passes over one file:
  *
- * 1. lex: inih splits sections, keys and values.  Our reader callback
+ * 1. lex: inih splits sections, keys and values.  inifile.c's reader
  *    hands inih one line per call, so it knows the line number of every
  *    handler call; it also checks what inih lets through silently (a
- *    line without '=', text after a section's ']', control bytes, lines
- *    longer than inih's buffer) and hands inih a blank line in their
- *    place, so that every error is reported with its line and nothing is
- *    half-parsed.  Keys and their continuation lines are kept raw.
+ *    line without '=', control bytes, lines longer than inih's buffer)
+ *    and hands inih a blank line in their place, so that every error is
+ *    reported with its line and nothing is half-parsed.  Sections (text
+ *    after a section's ']' too) and keys are checked here, through its
+ *    hooks.  Keys and their continuation lines are kept raw.
  * 2. values: every key of every section is parsed into the new config.
  * 3. whole: what needs more than one key (required keys, group names,
  *    breaks inside lessons, a device claimed twice, prefixes inside lan).
@@ -23,7 +24,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ini.h>
 #include <limits.h>
 #include <stdalign.h>
 #include <stdarg.h>
@@ -37,6 +37,8 @@
 
 #include "addr.h"
 #include "config.h"
+#include "inifile.h"
+#include "log.h"
 
 #define DEFAULT_TIMEZONE	"Europe/London"
 #define DEFAULT_STATE_DIR	"/var/lib/schoolgate"
@@ -58,7 +60,6 @@
 #define SIZE_LIMIT		((uint64_t)1 << 40)
 #define IFNAME_MAX		15	/* IFNAMSIZ - 1 */
 #define TZNAME_MAX		64
-#define KEYNAME_MAX		40	/* inih keeps 50 bytes of a name */
 
 /* How much of a bad value a message quotes, before "...". */
 #define QUOTE_MAX		48
@@ -184,43 +185,12 @@ to_lower(int c)
 	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
-/* Printable ASCII stays; anything else, and '\', becomes \xHH. */
-static void
-escape(const char *s, size_t len, char *buf, size_t buflen)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i, o = 0;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 0x20 && c <= 0x7e && c != '\\') {
-			if (o + 1 >= buflen)
-				break;
-			buf[o++] = (char)c;
-		} else {
-			if (o + 4 >= buflen)
-				break;
-			buf[o++] = '\\';
-			buf[o++] = 'x';
-			buf[o++] = hex[c >> 4];
-			buf[o++] = hex[c & 15];
-		}
-	}
-	buf[o] = '\0';
-}
-
-/* A piece of input made safe to quote in a message: escaped, and cut at
- * QUOTE_MAX bytes with "...".  buf has QLEN bytes. */
+/* A piece of input made safe to quote in a message.  buf has QLEN
+ * bytes. */
 static const char *
 quote(const char *s, size_t len, char *buf)
 {
-	size_t n = len > QUOTE_MAX ? QUOTE_MAX : len;
-
-	escape(s, n, buf, QLEN - 4);
-	if (n < len)
-		memcpy(buf + strlen(buf), "...", 4);	/* QLEN keeps room */
-	return buf;
+	return inifile_quote(s, len, QUOTE_MAX, buf, QLEN);
 }
 
 static const char *
@@ -812,14 +782,7 @@ struct st {
 	unsigned		 errseq;
 
 	/* Lexing. */
-	const char		*buf;
-	size_t			 len, off;
-	unsigned		 lineno;
-	bool			 in_key;	/* an indented line continues */
-	bool			 in_bad;	/* ... or goes with a bad line */
-	bool			 expect;	/* inih owes a handler call */
-	bool			 cont;		/* ... for a continuation */
-	char			 lastname[KEYNAME_MAX + 1];
+	struct inifile_reader	 rd;
 	struct rsect		*sects, **stail, *cur;
 	struct rkey		*lastkey;
 	const struct rsect	*first[SECT_NKINDS];
@@ -1004,10 +967,10 @@ show_value(const struct rkey *k, const struct rfrag *frag, char *buf,
 		}
 	}
 	if (n > SHOW_MAX) {
-		escape(tmp, SHOW_MAX, buf + o, len - o - 4);
+		log_escape(tmp, SHOW_MAX, buf + o, len - o - 4);
 		memcpy(buf + strlen(buf), "...", 4);
 	} else
-		escape(tmp, n, buf + o, len - o);
+		log_escape(tmp, n, buf + o, len - o);
 }
 
 /* "file:line: [section] key = value: message", about one key. */
@@ -1159,73 +1122,6 @@ read_error(int rc)
 /*
  * Pass 1: lexing.
  */
-static bool
-key_char(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    is_digit(c) || c == '_' || c == '.' || c == '-';
-}
-
-/* Bytes in the well-formed UTF-8 sequence at p, or 0 (RFC 3629 4). */
-static size_t
-utf8_seq(const unsigned char *p, size_t len)
-{
-	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		if (c == 0xe0)
-			lo = 0xa0;	/* overlong */
-		else if (c == 0xed)
-			hi = 0x9f;	/* surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		if (c == 0xf0)
-			lo = 0x90;	/* overlong */
-		else if (c == 0xf4)
-			hi = 0x8f;	/* beyond U+10FFFF */
-	} else
-		return 0;
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if (p[i] < (i == 1 ? lo : 0x80) || p[i] > (i == 1 ? hi : 0xbf))
-			return 0;
-	}
-	return n;
-}
-
-/* Why the bytes of a line are not text, or NULL when they are. */
-static const char *
-line_bytes_bad(const char *p, size_t len, char *buf, size_t buflen)
-{
-	size_t i, n;
-
-	for (i = 0; i < len; i += n) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c == '\0')
-			return "line has a NUL byte";
-		if ((c < 0x20 && c != '\t') || c == 0x7f) {
-			snprintf(buf, buflen, "line has a control character "
-			    "(\\x%02x)", c);
-			return buf;
-		}
-		if ((n = utf8_seq((const unsigned char *)p + i, len - i)) ==
-		    0) {
-			snprintf(buf, buflen, "line is not UTF-8 text (byte "
-			    "\\x%02x)", c);
-			return buf;
-		}
-	}
-	return NULL;
-}
-
 static const struct keydef *
 key_lookup(enum sect_kind kind, const char *name, int *day)
 {
@@ -1255,24 +1151,6 @@ key_lookup(enum sect_kind kind, const char *name, int *day)
 	return NULL;
 }
 
-/* Cut a comment (';' or '#' first on the line or after a blank) and the
- * blanks before it; returns the new length. */
-static size_t
-strip_comment(const char *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if ((p[i] == ';' || p[i] == '#') &&
-		    (i == 0 || is_blank(p[i - 1]))) {
-			len = i;
-			break;
-		}
-	while (len > 0 && is_blank(p[len - 1]))
-		len--;
-	return len;
-}
-
 static struct rsect *
 sect_new(struct st *st, enum sect_kind kind, const char *hdr, size_t hdrlen,
     const char *name, size_t namelen)
@@ -1282,7 +1160,7 @@ sect_new(struct st *st, enum sect_kind kind, const char *hdr, size_t hdrlen,
 	if ((s = tmp_alloc(st, sizeof(*s))) == NULL)
 		return NULL;
 	s->kind = kind;
-	s->line = st->lineno;
+	s->line = st->rd.lineno;
 	s->hdr = arena_strndup(&st->tmp, hdr, hdrlen);
 	s->name = name != NULL ? arena_strndup(&st->tmp, name, namelen) :
 	    NULL;
@@ -1296,8 +1174,8 @@ sect_new(struct st *st, enum sect_kind kind, const char *hdr, size_t hdrlen,
 	return s;
 }
 
-static bool
-group_name_ok(const char *s, size_t len)
+bool
+config_group_name_ok(const char *s, size_t len)
 {
 	size_t i;
 
@@ -1309,8 +1187,8 @@ group_name_ok(const char *s, size_t len)
 	return true;
 }
 
-static bool
-person_name_ok(const char *s, size_t len)
+bool
+config_person_name_ok(const char *s, size_t len)
 {
 	size_t i;
 
@@ -1325,17 +1203,16 @@ person_name_ok(const char *s, size_t len)
 
 /* A "[...]" line: t[0] is '[', tlen > 0, no comment, no outer blanks. */
 static void
-lex_section(struct st *st, const char *t, size_t tlen, char *out,
-    size_t cap)
+lex_section(void *arg, const char *t, size_t tlen, char *out, size_t cap)
 {
 	char qb[QLEN], hdr[QLEN * 2];
 	enum sect_kind kind = SECT_NONE;
 	const char *w, *n, *p, *end = t + tlen - 1;
 	size_t wlen, nlen, hlen;
+	struct st *st = arg;
 	struct rsect *s;
 	int k;
 
-	st->in_key = false;
 	st->lastkey = NULL;
 	snprintf(out, cap, "[]");
 	if (tlen < 2 || *end != ']' || memchr(t + 1, '[', tlen - 1) != NULL ||
@@ -1381,13 +1258,13 @@ lex_section(struct st *st, const char *t, size_t tlen, char *out,
 			    sect_words[kind]);
 			return;
 		}
-		if (kind == SECT_GROUP && !group_name_ok(n, nlen)) {
+		if (kind == SECT_GROUP && !config_group_name_ok(n, nlen)) {
 			serr(st, s, "bad group name '%s' (want 1-%d of a-z, "
 			    "0-9, '_' and '-')", quote(n, nlen, qb),
 			    CONFIG_NAME_MAX);
 			return;
 		}
-		if (kind == SECT_PERSON && !person_name_ok(n, nlen)) {
+		if (kind == SECT_PERSON && !config_person_name_ok(n, nlen)) {
 			serr(st, s, "bad person name '%s' (want 1-%d of a-z, "
 			    "0-9, '.', '_' and '-', from a letter or digit)",
 			    quote(n, nlen, qb), CONFIG_NAME_MAX);
@@ -1425,198 +1302,74 @@ lex_section(struct st *st, const char *t, size_t tlen, char *out,
  bad:
 	if (memchr(t + 1, '[', tlen - 1) == NULL &&
 	    (p = memchr(t, ']', tlen)) != NULL && p < end)
-		lerr(st, st->lineno, "bad section header '%s' (text after "
+		lerr(st, st->rd.lineno, "bad section header '%s' (text after "
 		    "']'; put keys on lines of their own)", quote(t, tlen, qb));
 	else
-		lerr(st, st->lineno, "bad section header '%s' (want [NAME] or "
+		lerr(st, st->rd.lineno, "bad section header '%s' (want [NAME] or "
 		    "[group NAME])", quote(t, tlen, qb));
 	/* Keys that follow belong to no section we know. */
 	st->cur = sect_new(st, SECT_NONE, "?", 1, NULL, 0);
 }
 
-/* A "key = value" line; t has no comment and no outer blanks. */
-static bool
-lex_key(struct st *st, const char *t, size_t tlen, char *out, size_t cap)
+/* A line the reader cannot take for "key = value". */
+static void
+lex_badkey(void *arg, const struct inifile_badkey *bk)
 {
 	char qb[QLEN], qv[QLEN];
-	const char *eq, *v, *hint;
-	size_t i, nlen, vlen;
+	struct st *st = arg;
 
-	if ((eq = memchr(t, '=', tlen)) == NULL) {
-		for (i = 0; i < tlen && key_char(t[i]); i++)
-			;
-		hint = i > 0 && i < tlen && t[i] == ':' ?
-		    " (write '=', not ':')" : "";
+	switch (bk->why) {
+	case INIFILE_NOT_KEY:
 		if (st->cur != NULL)
-			lerr(st, st->lineno, "[%s]: '%s' is not 'key = value', "
-			    "a [section] or a comment%s", st->cur->hdr,
-			    quote(t, tlen, qb), hint);
+			lerr(st, st->rd.lineno, "[%s]: '%s' is not 'key = "
+			    "value', a [section] or a comment%s", st->cur->hdr,
+			    quote(bk->text, bk->len, qb), bk->hint);
 		else
-			lerr(st, st->lineno, "'%s' is not 'key = value', a "
-			    "[section] or a comment%s", quote(t, tlen, qb), hint);
-		return false;
-	}
-	nlen = (size_t)(eq - t);
-	while (nlen > 0 && is_blank(t[nlen - 1]))
-		nlen--;
-	for (v = eq + 1; v < t + tlen && is_blank(*v); v++)
-		;
-	vlen = (size_t)(t + tlen - v);
-	/* A comment may follow the '=' directly. */
-	if (vlen > 0 && (*v == ';' || *v == '#'))
-		vlen = 0;
-	if (st->cur == NULL) {
-		lerr(st, st->lineno, "%s = %s: key before any [section]",
-		    quote(t, nlen, qb), quote(v, vlen, qv));
-		return false;
-	}
-	for (i = 0; i < nlen && key_char(t[i]); i++)
-		;
-	if (nlen == 0 || i < nlen || nlen > KEYNAME_MAX) {
-		lerr(st, st->lineno, "[%s] %s = %s: bad key name '%s'",
-		    st->cur->hdr, quote(t, nlen, qb), quote(v, vlen, qv),
-		    quote(t, nlen, qb));
-		return false;
-	}
-	if (nlen + 1 + vlen >= cap) {
-		lerr(st, st->lineno, "line is too long for the INI parser");
-		return false;
-	}
-	memcpy(out, t, nlen);
-	out[nlen] = '=';
-	memcpy(out + nlen + 1, v, vlen);
-	out[nlen + 1 + vlen] = '\0';
-	memcpy(st->lastname, t, nlen);
-	st->lastname[nlen] = '\0';
-	st->expect = true;
-	st->cont = false;
-	st->in_key = true;
-	return true;
-}
-
-/* An indented line after a key: more of its value. */
-static void
-lex_cont(struct st *st, const char *t, size_t tlen, char *out, size_t cap)
-{
-	char qb[QLEN], word[KEYNAME_MAX + 1];
-	size_t i, j;
-	int day;
-
-	/* "  lan = ..." under another key is a key someone indented, not a
-	 * value: say so rather than read "lan = ..." as an item.  Only the
-	 * section's own keys count, so a text may hold "a=b". */
-	for (i = 0; i < tlen && key_char(t[i]); i++)
-		;
-	for (j = i; j < tlen && is_blank(t[j]); j++)
-		;
-	if (i > 0 && i <= KEYNAME_MAX) {
-		memcpy(word, t, i);
-		word[i] = '\0';
-	} else
-		word[0] = '\0';
-	if (j < tlen && t[j] == '=' && word[0] != '\0' &&
-	    key_lookup(st->cur->kind, word, &day) != NULL) {
-		lerr(st, st->lineno, "[%s] %s: indented line '%s' would "
-		    "continue the value of %s; start a key at the beginning "
-		    "of its line", st->cur->hdr, st->lastname,
-		    quote(t, tlen, qb), st->lastname);
-		return;
-	}
-	if (tlen + 1 >= cap) {
-		lerr(st, st->lineno, "line is too long for the INI parser");
-		return;
-	}
-	out[0] = ' ';
-	memcpy(out + 1, t, tlen);
-	out[tlen + 1] = '\0';
-	st->expect = true;
-	st->cont = true;
-}
-
-/* Check one line of the file and turn it into what inih should see. */
-static void
-lex_line(struct st *st, const char *p, size_t len, char *out, size_t cap)
-{
-	char buf[64];
-	const char *t, *why;
-	size_t tlen;
-
-	out[0] = '\0';
-	if (len > CONFIG_LINE_MAX) {
-		lerr(st, st->lineno, "line is %zu characters long, more than "
-		    "%d (continue a long value on indented lines)", len,
-		    CONFIG_LINE_MAX);
-		goto bad;
-	}
-	if ((why = line_bytes_bad(p, len, buf, sizeof(buf))) != NULL) {
-		lerr(st, st->lineno, "%s", why);
-		goto bad;
-	}
-	len = strip_comment(p, len);
-	for (t = p; t < p + len && is_blank(*t); t++)
-		;
-	if ((tlen = len - (size_t)(t - p)) == 0)
-		return;		/* blank or comment: changes nothing */
-	if (t > p && st->in_key) {
-		lex_cont(st, t, tlen, out, cap);
-		return;
-	}
-	if (t > p && st->in_bad && *t != '[')
-		return;
-	st->in_bad = false;
-	if (*t == '[')
-		lex_section(st, t, tlen, out, cap);
-	else if (!lex_key(st, t, tlen, out, cap)) {
-		st->in_key = false;
-		st->in_bad = true;
-		if (st->cur != NULL)
-			st->cur->badlines = true;
-	}
-	return;
- bad:
-	if (st->cur != NULL)
-		st->cur->badlines = true;
-	/* A bad line inside a value goes alone; any other bad line takes
-	 * the indented lines that follow it along. */
-	if (!(len > 0 && is_blank(p[0]) && st->in_key)) {
-		st->in_key = false;
-		st->in_bad = true;
+			lerr(st, st->rd.lineno, "'%s' is not 'key = value', a "
+			    "[section] or a comment%s", quote(bk->text,
+			    bk->len, qb), bk->hint);
+		break;
+	case INIFILE_KEY_EARLY:
+		lerr(st, st->rd.lineno, "%s = %s: key before any [section]",
+		    quote(bk->name, bk->nlen, qb),
+		    quote(bk->value, bk->vlen, qv));
+		break;
+	case INIFILE_KEY_NAME:
+		lerr(st, st->rd.lineno, "[%s] %s = %s: bad key name '%s'",
+		    st->cur->hdr, quote(bk->name, bk->nlen, qb),
+		    quote(bk->value, bk->vlen, qv),
+		    quote(bk->name, bk->nlen, qb));
+		break;
 	}
 }
 
-/* inih's reader: one line of the file per call, as fgets would. */
-static char *
-lex_reader(char *str, int num, void *arg)
+/* An indented "name = ..." line is an error when name is one of the
+ * section's own keys, so that a text may hold "a=b". */
+static const char *
+lex_is_key(void *arg, const char *name)
 {
 	struct st *st = arg;
-	const char *p, *nl, *end;
-	size_t len;
+	int day;
 
-	if (st->expect) {
-		lerr(st, st->lineno, "the INI parser dropped this line");
-		st->expect = false;
-	}
-	if (st->off >= st->len || st->oom)
-		return NULL;
-	if (num < 4) {
-		lerr(st, st->lineno + 1, "the INI parser's line buffer is too "
-		    "small");
-		return NULL;
-	}
-	p = st->buf + st->off;
-	nl = memchr(p, '\n', st->len - st->off);
-	end = nl != NULL ? nl : st->buf + st->len;
-	st->off = (size_t)(end - st->buf) + (nl != NULL);
-	st->lineno++;
-	len = (size_t)(end - p);
-	if (len > 0 && p[len - 1] == '\r')
-		len--;
-	if (st->lineno == 1 && len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
-		p += 3;
-		len -= 3;
-	}
-	lex_line(st, p, len, str, (size_t)num);
-	return str;
+	return key_lookup(st->cur->kind, name, &day) != NULL ? st->cur->hdr :
+	    NULL;
+}
+
+/* A bad line: the section's missing keys are not reported. */
+static void
+lex_bad(void *arg, bool in_value)
+{
+	struct st *st = arg;
+
+	(void)in_value;
+	if (st->cur != NULL)
+		st->cur->badlines = true;
+}
+
+static void
+lex_error(void *arg, unsigned line, const char *msg)
+{
+	lerr(arg, line, "%s", msg);
 }
 
 static bool
@@ -1660,7 +1413,7 @@ show_line(const char *value, char *buf)
 static void
 key_add(struct st *st, const char *name, const char *value)
 {
-	char qb[QLEN], qv[QLEN], lower[KEYNAME_MAX + 1];
+	char qb[QLEN], qv[QLEN], lower[INIFILE_KEY_MAX + 1];
 	struct rsect *sec = st->cur;
 	const struct keydef *def;
 	struct rkey *k;
@@ -1674,7 +1427,7 @@ key_add(struct st *st, const char *name, const char *value)
 		for (i = 0; i < sizeof(lower) - 1 && name[i] != '\0'; i++)
 			lower[i] = (char)to_lower(name[i]);
 		lower[i] = '\0';
-		lerr(st, st->lineno, "[%s] %s = %s: unknown key in [%s]%s",
+		lerr(st, st->rd.lineno, "[%s] %s = %s: unknown key in [%s]%s",
 		    sec->hdr, quotes(name, qb), show_line(value, qv),
 		    sect_words[sec->kind], key_lookup(sec->kind, lower,
 		    &day) != NULL ? " (keys are lower case)" : "");
@@ -1682,7 +1435,7 @@ key_add(struct st *st, const char *name, const char *value)
 	}
 	for (k = sec->keys; k != NULL; k = k->next)
 		if (k->def == def && k->day == day) {
-			lerr(st, st->lineno, "[%s] %s = %s: duplicate key "
+			lerr(st, st->rd.lineno, "[%s] %s = %s: duplicate key "
 			    "(first at line %u)", sec->hdr, name,
 			    show_line(value, qv), k->line);
 			return;
@@ -1694,37 +1447,33 @@ key_add(struct st *st, const char *name, const char *value)
 	}
 	k->def = def;
 	k->day = day;
-	k->line = st->lineno;
+	k->line = st->rd.lineno;
 	k->ftail = &k->frags;
 	*sec->ktail = k;
 	sec->ktail = &k->next;
-	if (frag_add(st, k, value, st->lineno))
+	if (frag_add(st, k, value, st->rd.lineno))
 		st->lastkey = k;
 }
 
-static int
-lex_handler(void *arg, const char *section, const char *name,
-    const char *value)
+static void
+lex_value(void *arg, const char *name, const char *value, bool cont)
 {
 	struct st *st = arg;
 
-	(void)section;		/* the reader tracks sections */
-	if (!st->expect) {
-		lerr(st, st->lineno, "the INI parser read a line differently");
-		return 1;
-	}
-	st->expect = false;
-	if (!st->cont)
+	if (!cont)
 		key_add(st, name, value);
-	else if (st->lastkey != NULL) {
-		if (strcmp(name, st->lastkey->name) != 0)
-			lerr(st, st->lineno, "the INI parser continued another "
-			    "key");
-		else
-			frag_add(st, st->lastkey, value, st->lineno);
-	}
-	return 1;
+	else if (st->lastkey != NULL)
+		frag_add(st, st->lastkey, value, st->rd.lineno);
 }
+
+static const struct inifile_ops lex_ops = {
+	.error = lex_error,
+	.section = lex_section,
+	.badkey = lex_badkey,
+	.is_key = lex_is_key,
+	.bad = lex_bad,
+	.value = lex_value,
+};
 
 static int
 sect_cmp(const void *a, const void *b)
@@ -1958,79 +1707,27 @@ family_bits(const struct addr *a)
 }
 
 static void
-addr_mask(struct addr *a, unsigned plen)
-{
-	unsigned i;
-
-	for (i = 0; i < 16; i++) {
-		if (plen >= (i + 1) * 8)
-			continue;
-		a->bytes[i] &= plen <= i * 8 ? 0 :
-		    (uint8_t)(0xff << (8 - (plen - i * 8)));
-	}
-}
-
-/* "10.10.0.5" for a host prefix, "10.10.0.0/24" otherwise. */
-static void
-prefix_format(const struct cidr *c, char *buf, size_t len)
-{
-	if (c->prefix == family_bits(&c->a))
-		addr_format(&c->a, buf, len);
-	else
-		cidr_format(c, buf, len);
-}
-
-static void
 device_format(const struct config_device *d, char *buf, size_t len)
 {
 	if (d->kind == CONFIG_DEV_MAC)
 		mac_format(&d->mac, buf, len);
 	else
-		prefix_format(&d->prefix, buf, len);
+		inifile_format_prefix(&d->prefix, buf, len);
 }
 
-/* An address or a prefix; a bare address is a host prefix. */
+/* An address or a prefix; a bare address is a host prefix.  An item of
+ * a list, so a blank is most likely a missing ','. */
 static int
 prefix_parse(const char *s, struct cidr *ret, char *why, size_t whylen)
 {
-	char a[INET6_ADDRSTRLEN + 8], qb[QLEN], net[ADDR_STRLEN];
-	const char *slash = strchr(s, '/'), *p;
-	struct cidr c;
-	size_t alen;
-	unsigned plen = 0;
+	char qb[QLEN];
 
-	if (cidr_parse(s, ret) == 0)
-		return 0;
-	if (has_blank(s))
-		goto blank;
-	alen = slash != NULL ? (size_t)(slash - s) : strlen(s);
-	if (alen == 0 || alen >= sizeof(a))
-		goto badaddr;
-	memcpy(a, s, alen);
-	a[alen] = '\0';
-	memset(&c, 0, sizeof(c));
-	if (addr_parse(a, &c.a) < 0 || slash == NULL)
-		goto badaddr;
-	for (p = slash + 1; is_digit(*p) && p - slash <= 3; p++)
-		plen = plen * 10 + (unsigned)(*p - '0');
-	if (p == slash + 1 || *p != '\0' || plen > family_bits(&c.a)) {
-		whyf(why, whylen, "bad prefix length in '%s' (want /0 to /%u)",
-		    quotes(s, qb), family_bits(&c.a));
+	if (has_blank(s) && cidr_parse(s, ret) < 0) {
+		whyf(why, whylen, "'%s' has a blank (separate items with ',')",
+		    quotes(s, qb));
 		return -EINVAL;
 	}
-	addr_mask(&c.a, plen);
-	c.prefix = (uint8_t)plen;
-	cidr_format(&c, net, sizeof(net));
-	whyf(why, whylen, "'%s' has host bits set (the prefix is %s)",
-	    quotes(s, qb), net);
-	return -EINVAL;
- badaddr:
-	whyf(why, whylen, "bad address '%s'", quotes(s, qb));
-	return -EINVAL;
- blank:
-	whyf(why, whylen, "'%s' has a blank (separate items with ',')",
-	    quotes(s, qb));
-	return -EINVAL;
+	return inifile_parse_prefix(s, QUOTE_MAX, ret, why, whylen);
 }
 
 /* Pairs of characters between ':' or '-', at least three, and not
@@ -2042,8 +1739,8 @@ looks_like_mac(const char *s)
 	char sep = 0;
 
 	for (i = 0;; i += 3) {
-		if (s[i] == '\0' || s[i + 1] == '\0' || key_char(s[i]) == 0 ||
-		    key_char(s[i + 1]) == 0 || s[i] == '-' || s[i + 1] == '-')
+		if (s[i] == '\0' || s[i + 1] == '\0' || inifile_key_char(s[i]) == 0 ||
+		    inifile_key_char(s[i + 1]) == 0 || s[i] == '-' || s[i + 1] == '-')
 			return false;
 		pairs++;
 		if (s[i + 2] == '\0')
@@ -2222,7 +1919,7 @@ include_read(const struct kctx *kc, const struct item *it, bool person)
 			    "long, more than %d", len, CONFIG_DEVLINE_MAX);
 			continue;
 		}
-		if ((bad = line_bytes_bad(p, len, bb, sizeof(bb))) != NULL) {
+		if ((bad = inifile_line_bad(p, len, bb, sizeof(bb))) != NULL) {
 			ierr(st, full, line, cfgline, "%s", bad);
 			continue;
 		}
@@ -2334,8 +2031,8 @@ prefixes_parse(const struct kctx *kc, bool none_ok, const struct cidr **ret,
 			if (cidr_overlaps(&c[j], &c[ok]))
 				break;
 		if (j < ok) {
-			prefix_format(&c[ok], a, sizeof(a));
-			prefix_format(&c[j], b, sizeof(b));
+			inifile_format_prefix(&c[ok], a, sizeof(a));
+			inifile_format_prefix(&c[j], b, sizeof(b));
 			kerr(kc, v[i].frag, "%s overlaps %s", a, b);
 			*bad = true;
 			continue;
@@ -2355,7 +2052,7 @@ ifname_ok(const char *s, size_t len)
 	    strcmp(s, "..") == 0)
 		return false;
 	for (i = 0; i < len; i++)
-		if (!key_char(s[i]))
+		if (!inifile_key_char(s[i]))
 			return false;
 	return true;
 }
@@ -2410,7 +2107,7 @@ tz_check(const char *name, char *why, size_t whylen)
 	int fd;
 
 	for (p = name; *p != '\0'; p++)
-		if (!(key_char(*p) && *p != '.') && *p != '/' && *p != '+')
+		if (!(inifile_key_char(*p) && *p != '.') && *p != '/' && *p != '+')
 			goto bad;
 	if (name[0] == '/' || strlen(name) > TZNAME_MAX)
 		goto bad;
@@ -2524,7 +2221,7 @@ groupref_get(const struct kctx *kc, bool none_ok)
 		return NULL;
 	if (none_ok && strcmp(s, "none") == 0)
 		return s;
-	if (!group_name_ok(s, strlen(s))) {
+	if (!config_group_name_ok(s, strlen(s))) {
 		kerr(kc, NULL, "bad group name '%s' (want 1-%d of a-z, 0-9, "
 		    "'_' and '-')", quotes(s, qb), CONFIG_NAME_MAX);
 		return NULL;
@@ -2713,7 +2410,7 @@ p_platforms(const struct kctx *kc, struct config_group *g)
 			    "with ',')", quote(v[i].s, v[i].len, qb));
 			continue;
 		}
-		if (!group_name_ok(v[i].s, v[i].len)) {
+		if (!config_group_name_ok(v[i].s, v[i].len)) {
 			kerr(kc, v[i].frag, "bad platform or category '%s' "
 			    "(want 1-%d of a-z, 0-9, '_' and '-')",
 			    quote(v[i].s, v[i].len, qb), CONFIG_NAME_MAX);
@@ -3034,7 +2731,7 @@ values_pass(struct st *st)
 static unsigned
 eof_line(const struct st *st)
 {
-	return st->lineno > 0 ? st->lineno : 1;
+	return st->rd.lineno > 0 ? st->rd.lineno : 1;
 }
 
 static void
@@ -3356,7 +3053,7 @@ whole_lan(struct st *st)
 	    j++) {
 		if (j > 0)
 			o += (size_t)snprintf(lb + o, sizeof(lb) - o, ", ");
-		prefix_format(&cfg->gateway.lan[j], lb + o, sizeof(lb) - o);
+		inifile_format_prefix(&cfg->gateway.lan[j], lb + o, sizeof(lb) - o);
 		o = strlen(lb);
 	}
 	for (i = 0; i < st->ndev; i++) {
@@ -3370,7 +3067,7 @@ whole_lan(struct st *st)
 		}
 		if (j < cfg->gateway.nlan)
 			continue;
-		prefix_format(d, db, sizeof(db));
+		inifile_format_prefix(d, db, sizeof(db));
 		dev_err(st, i, "%s is outside lan (%s)", db, lb);
 	}
 }
@@ -3557,9 +3254,14 @@ config_load(const char *path, char **cause)
 		err_add(st, 0, "%s: cannot read: %s", path, read_error(rc));
 		goto fail;
 	}
-	st->buf = buf;
-	st->len = len;
-	rc = ini_parse_stream(lex_reader, st, lex_handler, st);
+	st->rd.ops = &lex_ops;
+	st->rd.arg = st;
+	st->rd.buf = buf;
+	st->rd.len = len;
+	st->rd.line_max = CONFIG_LINE_MAX;
+	st->rd.quote_max = QUOTE_MAX;
+	st->rd.stop = &st->oom;
+	rc = inifile_read(&st->rd);
 	free(buf);
 	buf = NULL;
 	if (rc == -2)
@@ -3694,7 +3396,7 @@ keylike(const char *s)
 {
 	size_t i;
 
-	for (i = 0; key_char(s[i]); i++)
+	for (i = 0; inifile_key_char(s[i]); i++)
 		;
 	while (is_blank(s[i]))
 		i++;
@@ -3744,7 +3446,7 @@ pr_prefixes(FILE *f, const char *key, const struct cidr *c, size_t n)
 
 	pr_start(&p, f, key);
 	for (i = 0; i < n; i++) {
-		prefix_format(&c[i], buf, sizeof(buf));
+		inifile_format_prefix(&c[i], buf, sizeof(buf));
 		pr_item(&p, buf);
 	}
 	pr_end(&p);

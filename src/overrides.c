@@ -5,13 +5,13 @@
  * One file is read the way config.c reads schoolgate.conf, in three
  * passes:
  *
- * 1. lex: inih splits sections, keys and values.  Our reader callback
- *    hands inih one line per call, so it knows the line number of every
- *    handler call; it also checks what inih lets through silently (a
- *    line without '=', text after ']', control bytes, invalid UTF-8,
- *    lines longer than inih's buffer) and hands inih a blank line in
- *    their place.  An indented line continues the value of the key
- *    above it.  Values are kept raw, a line at a time.
+ * 1. lex: inifile.c's reader hands inih one line per call, so every
+ *    handler call knows its line, and checks what inih lets through
+ *    silently (a line without '=', control bytes, invalid UTF-8, lines
+ *    longer than inih's buffer); the [override] line (text after ']'
+ *    too) and the keys are checked here, through its hooks.  An indented
+ *    line continues the value of the key above it.  Values are kept raw,
+ *    a line at a time.
  * 2. values: each key is parsed, and checked against the config and the
  *    catalogue when they are given.
  * 3. whole: required keys, platform or domain, until after from, hours
@@ -29,7 +29,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ini.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -43,12 +42,13 @@
 #include "addr.h"
 #include "classify.h"
 #include "config.h"
+#include "inifile.h"
+#include "log.h"
 #include "overrides.h"
 
 #define SECTION		"override"
 #define SUFFIX		".conf"
 #define DAY_SECS	86400
-#define KEY_MAX		40	/* characters of a key name */
 #define VALUE_MAX	1024	/* a value, its lines joined */
 #define FRAGS_MAX	16	/* lines of one value */
 #define DOMAIN_MAX	253	/* RFC 1035 2.3.4, presentation form */
@@ -122,19 +122,11 @@ struct st {
 	unsigned		 seq;
 
 	/* Lexing. */
-	const char		*buf;
-	size_t			 len, off;
-	unsigned		 lineno;
-	bool			 expect;	/* inih owes a handler call */
-	bool			 cont;		/* ... for a continuation */
-	bool			 in_key;	/* an indented line continues */
-	bool			 in_bad;	/* ... or goes with a bad line */
+	struct inifile_reader	 rd;
 	enum where		 where;
 	unsigned		 sect_line;	/* of [override], 0: none */
-	bool			 saw_section;	/* any "[...]" line */
 	bool			 badlines;	/* in [override] */
 	int			 lastkey;	/* K_*, or -1 */
-	char			 lastname[KEY_MAX + 1];
 	struct rkey		 keys[K_N];
 
 	/* Values. */
@@ -177,12 +169,6 @@ to_lower(int c)
 	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
-static bool
-key_char(int c)
-{
-	return is_alpha(c) || is_digit(c) || c == '_' || c == '.' || c == '-';
-}
-
 /* A file id or request id character: A-Z a-z 0-9 . _ - */
 static bool
 id_char(int c)
@@ -190,45 +176,12 @@ id_char(int c)
 	return is_alpha(c) || is_digit(c) || c == '.' || c == '_' || c == '-';
 }
 
-/* Printable ASCII stays; anything else, and '\', becomes \xHH.  buf is
- * always NUL-terminated; returns buf. */
-static char *
-escape(const char *s, size_t len, char *buf, size_t buflen)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i, o = 0;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 0x20 && c <= 0x7e && c != '\\') {
-			if (o + 1 >= buflen)
-				break;
-			buf[o++] = (char)c;
-		} else {
-			if (o + 4 >= buflen)
-				break;
-			buf[o++] = '\\';
-			buf[o++] = 'x';
-			buf[o++] = hex[c >> 4];
-			buf[o++] = hex[c & 15];
-		}
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
-/* A piece of input made safe to quote in a message: escaped, and cut at
- * QUOTE_MAX bytes with "...".  buf has QLEN bytes. */
+/* A piece of input made safe to quote in a message.  buf has QLEN
+ * bytes. */
 static const char *
 quote(const char *s, size_t len, char *buf)
 {
-	size_t n = len > QUOTE_MAX ? QUOTE_MAX : len;
-
-	escape(s, n, buf, QLEN - 4);
-	if (n < len)
-		memcpy(buf + strlen(buf), "...", 4);	/* QLEN keeps room */
-	return buf;
+	return inifile_quote(s, len, QUOTE_MAX, buf, QLEN);
 }
 
 static const char *
@@ -367,83 +320,6 @@ kerr(struct st *st, enum key_id k, unsigned line, const char *shown,
  * Pass 1: lexing.
  */
 
-/* Bytes in the well-formed UTF-8 sequence at p, or 0 (RFC 3629 4). */
-static size_t
-utf8_seq(const unsigned char *p, size_t len)
-{
-	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		if (c == 0xe0)
-			lo = 0xa0;	/* overlong */
-		else if (c == 0xed)
-			hi = 0x9f;	/* surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		if (c == 0xf0)
-			lo = 0x90;	/* overlong */
-		else if (c == 0xf4)
-			hi = 0x8f;	/* beyond U+10FFFF */
-	} else
-		return 0;
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++)
-		if (p[i] < (i == 1 ? lo : 0x80) || p[i] > (i == 1 ? hi : 0xbf))
-			return 0;
-	return n;
-}
-
-/* Why the bytes of a line are not text, or NULL when they are. */
-static const char *
-line_bytes_bad(const char *p, size_t len, char *buf, size_t buflen)
-{
-	size_t i, n;
-
-	for (i = 0; i < len; i += n) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c == '\0')
-			return "line has a NUL byte";
-		if ((c < 0x20 && c != '\t') || c == 0x7f) {
-			snprintf(buf, buflen, "line has a control character "
-			    "(\\x%02x)", c);
-			return buf;
-		}
-		if ((n = utf8_seq((const unsigned char *)p + i, len - i)) ==
-		    0) {
-			snprintf(buf, buflen, "line is not UTF-8 text (byte "
-			    "\\x%02x)", c);
-			return buf;
-		}
-	}
-	return NULL;
-}
-
-/* Cut a comment (';' or '#' first on the line or after a blank) and the
- * blanks before it; returns the new length. */
-static size_t
-strip_comment(const char *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if ((p[i] == ';' || p[i] == '#') &&
-		    (i == 0 || is_blank(p[i - 1]))) {
-			len = i;
-			break;
-		}
-	while (len > 0 && is_blank(p[len - 1]))
-		len--;
-	return len;
-}
-
 static int
 key_find(const char *name, size_t len)
 {
@@ -457,16 +333,16 @@ key_find(const char *name, size_t len)
 }
 
 /*
- * Does t read as "KEY = ..." for one of our keys?  Such a line indented
- * under another key is a key someone indented, not more of a value; the
- * formatter never starts a continuation line with one.
+ * Does t read as "KEY = ..." for one of our keys?  The formatter never
+ * starts a continuation line with one: the reader would take it for a
+ * key someone indented, not more of a value.
  */
 static bool
 reads_as_key(const char *t, size_t tlen)
 {
 	size_t i, j;
 
-	for (i = 0; i < tlen && key_char(t[i]); i++)
+	for (i = 0; i < tlen && inifile_key_char(t[i]); i++)
 		;
 	for (j = i; j < tlen && is_blank(t[j]); j++)
 		;
@@ -475,27 +351,25 @@ reads_as_key(const char *t, size_t tlen)
 
 /* A "[...]" line: t[0] is '[', tlen > 0, no comment, no outer blanks. */
 static void
-lex_section(struct st *st, const char *t, size_t tlen, char *out,
-    size_t cap)
+lex_section(void *arg, const char *t, size_t tlen, char *out, size_t cap)
 {
 	char qb[QLEN], lower[QLEN];
 	const char *w, *end = t + tlen - 1, *p;
+	struct st *st = arg;
 	size_t wlen, i;
 
-	st->in_key = false;
 	st->lastkey = -1;
-	st->saw_section = true;
 	st->where = W_IGNORED;
 	snprintf(out, cap, "[]");
 	if (tlen < 2 || *end != ']' || memchr(t + 1, '[', tlen - 1) != NULL ||
 	    memchr(t + 1, ']', tlen - 2) != NULL) {
 		if (memchr(t + 1, '[', tlen - 1) == NULL &&
 		    (p = memchr(t, ']', tlen)) != NULL && p < end)
-			lerr(st, st->lineno, "bad section header '%s' (text "
+			lerr(st, st->rd.lineno, "bad section header '%s' (text "
 			    "after ']'; put keys on lines of their own)",
 			    quote(t, tlen, qb));
 		else
-			lerr(st, st->lineno, "bad section header '%s' (want "
+			lerr(st, st->rd.lineno, "bad section header '%s' (want "
 			    "[" SECTION "])", quote(t, tlen, qb));
 		return;
 	}
@@ -511,193 +385,83 @@ lex_section(struct st *st, const char *t, size_t tlen, char *out,
 		if (wlen > strlen(SECTION) &&
 		    memcmp(w, SECTION, strlen(SECTION)) == 0 &&
 		    is_blank(w[strlen(SECTION)]))
-			lerr(st, st->lineno, "[%s]: [" SECTION "] takes no "
+			lerr(st, st->rd.lineno, "[%s]: [" SECTION "] takes no "
 			    "name", quote(w, wlen, qb));
 		else
-			lerr(st, st->lineno, "[%s]: unknown section (want "
+			lerr(st, st->rd.lineno, "[%s]: unknown section (want "
 			    "[" SECTION "])%s", quote(w, wlen, qb),
 			    strcmp(lower, SECTION) == 0 ?
 			    " (section names are lower case)" : "");
 		return;
 	}
 	if (st->sect_line != 0) {
-		lerr(st, st->lineno, "[" SECTION "]: duplicate section (first "
+		lerr(st, st->rd.lineno, "[" SECTION "]: duplicate section (first "
 		    "at line %u; a file holds one override)", st->sect_line);
 		return;
 	}
-	st->sect_line = st->lineno;
+	st->sect_line = st->rd.lineno;
 	st->where = W_OVERRIDE;
 	snprintf(out, cap, "[" SECTION "]");
 }
 
-/* A "key = value" line; t has no comment and no outer blanks. */
-static bool
-lex_key(struct st *st, const char *t, size_t tlen, char *out, size_t cap)
+/* A line the reader cannot take for "key = value". */
+static void
+lex_badkey(void *arg, const struct inifile_badkey *bk)
 {
 	char qb[QLEN], qv[QLEN];
-	const char *eq, *v, *hint;
-	size_t i, nlen, vlen;
+	struct st *st = arg;
 
-	if ((eq = memchr(t, '=', tlen)) == NULL) {
-		for (i = 0; i < tlen && key_char(t[i]); i++)
-			;
-		hint = i > 0 && i < tlen && t[i] == ':' ?
-		    " (write '=', not ':')" : "";
-		lerr(st, st->lineno, "'%s' is not 'key = value', a [section] "
-		    "or a comment%s", quote(t, tlen, qb), hint);
-		return false;
-	}
-	nlen = (size_t)(eq - t);
-	while (nlen > 0 && is_blank(t[nlen - 1]))
-		nlen--;
-	for (v = eq + 1; v < t + tlen && is_blank(*v); v++)
-		;
-	vlen = (size_t)(t + tlen - v);
-	/* A comment may follow the '=' directly. */
-	if (vlen > 0 && (*v == ';' || *v == '#'))
-		vlen = 0;
-	if (st->where == W_BEFORE) {
-		lerr(st, st->lineno, "%s = %s: key before the [" SECTION "] "
-		    "section", quote(t, nlen, qb), quote(v, vlen, qv));
-		return false;
-	}
-	for (i = 0; i < nlen && key_char(t[i]); i++)
-		;
-	if (nlen == 0 || i < nlen || nlen > KEY_MAX) {
-		lerr(st, st->lineno, "bad key name '%s'", quote(t, nlen, qb));
-		return false;
-	}
-	if (nlen + 1 + vlen >= cap) {
-		lerr(st, st->lineno, "line is too long for the INI parser");
-		return false;
-	}
-	memcpy(out, t, nlen);
-	out[nlen] = '=';
-	memcpy(out + nlen + 1, v, vlen);
-	out[nlen + 1 + vlen] = '\0';
-	memcpy(st->lastname, t, nlen);
-	st->lastname[nlen] = '\0';
-	st->expect = true;
-	st->cont = false;
-	st->in_key = true;
-	return true;
-}
-
-/* An indented line after a key: more of its value. */
-static void
-lex_cont(struct st *st, const char *t, size_t tlen, char *out, size_t cap)
-{
-	char qb[QLEN];
-
-	if (st->where == W_OVERRIDE && reads_as_key(t, tlen)) {
-		lerr(st, st->lineno, "[" SECTION "] %s: indented line '%s' "
-		    "would continue the value of %s; start a key at the "
-		    "beginning of its line", st->lastname, quote(t, tlen, qb),
-		    st->lastname);
-		if (st->lastkey >= 0)
-			st->keys[st->lastkey].bad = true;
-		return;
-	}
-	if (tlen + 1 >= cap) {
-		lerr(st, st->lineno, "line is too long for the INI parser");
-		return;
-	}
-	out[0] = ' ';
-	memcpy(out + 1, t, tlen);
-	out[tlen + 1] = '\0';
-	st->expect = true;
-	st->cont = true;
-}
-
-/* Check one line of the file and turn it into what inih should see. */
-static void
-lex_line(struct st *st, const char *p, size_t len, char *out, size_t cap)
-{
-	char buf[64];
-	const char *t, *why;
-	size_t tlen;
-
-	out[0] = '\0';
-	if (len > CONFIG_LINE_MAX) {
-		lerr(st, st->lineno, "line is %zu characters long, more than "
-		    "%d (continue a long value on indented lines)", len,
-		    CONFIG_LINE_MAX);
-		goto bad;
-	}
-	if ((why = line_bytes_bad(p, len, buf, sizeof(buf))) != NULL) {
-		lerr(st, st->lineno, "%s", why);
-		goto bad;
-	}
-	len = strip_comment(p, len);
-	for (t = p; t < p + len && is_blank(*t); t++)
-		;
-	if ((tlen = len - (size_t)(t - p)) == 0)
-		return;		/* blank or comment: changes nothing */
-	if (t > p && st->in_key) {
-		lex_cont(st, t, tlen, out, cap);
-		return;
-	}
-	if (t > p && st->in_bad && *t != '[')
-		return;
-	st->in_bad = false;
-	if (*t == '[')
-		lex_section(st, t, tlen, out, cap);
-	else if (!lex_key(st, t, tlen, out, cap)) {
-		st->in_key = false;
-		st->in_bad = true;
-		st->lastkey = -1;
-		if (st->where == W_OVERRIDE)
-			st->badlines = true;
-	}
-	return;
- bad:
-	if (st->where == W_OVERRIDE)
-		st->badlines = true;
-	/* A bad line inside a value spoils that value and goes alone; any
-	 * other bad line takes the indented lines that follow it along. */
-	if (len > 0 && is_blank(p[0]) && st->in_key) {
-		if (st->lastkey >= 0)
-			st->keys[st->lastkey].bad = true;
-	} else {
-		st->in_key = false;
-		st->in_bad = true;
-		st->lastkey = -1;
+	switch (bk->why) {
+	case INIFILE_NOT_KEY:
+		lerr(st, st->rd.lineno, "'%s' is not 'key = value', a "
+		    "[section] or a comment%s", quote(bk->text, bk->len, qb),
+		    bk->hint);
+		break;
+	case INIFILE_KEY_EARLY:
+		lerr(st, st->rd.lineno, "%s = %s: key before the [" SECTION
+		    "] section", quote(bk->name, bk->nlen, qb),
+		    quote(bk->value, bk->vlen, qv));
+		break;
+	case INIFILE_KEY_NAME:
+		lerr(st, st->rd.lineno, "bad key name '%s'",
+		    quote(bk->name, bk->nlen, qb));
+		break;
 	}
 }
 
-/* inih's reader: one line of the file per call, as fgets would. */
-static char *
-lex_reader(char *str, int num, void *arg)
+/* An indented "KEY = ..." line in [override] is a key someone indented:
+ * an error, and the value it would continue is spoilt. */
+static const char *
+lex_is_key(void *arg, const char *name)
 {
 	struct st *st = arg;
-	const char *p, *nl, *end;
-	size_t len;
 
-	if (st->expect) {
-		lerr(st, st->lineno, "the INI parser dropped this line");
-		st->expect = false;
-	}
-	if (st->off >= st->len || st->oom)
+	if (st->where != W_OVERRIDE || key_find(name, strlen(name)) < 0)
 		return NULL;
-	if (num < 4) {
-		lerr(st, st->lineno + 1, "the INI parser's line buffer is too "
-		    "small");
-		return NULL;
-	}
-	p = st->buf + st->off;
-	nl = memchr(p, '\n', st->len - st->off);
-	end = nl != NULL ? nl : st->buf + st->len;
-	st->off = (size_t)(end - st->buf) + (nl != NULL);
-	st->lineno++;
-	len = (size_t)(end - p);
-	if (len > 0 && p[len - 1] == '\r')
-		len--;
-	if (st->lineno == 1 && len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
-		p += 3;
-		len -= 3;
-	}
-	lex_line(st, p, len, str, (size_t)num);
-	return str;
+	if (st->lastkey >= 0)
+		st->keys[st->lastkey].bad = true;
+	return SECTION;
+}
+
+/* A bad line inside a value spoils that value; any other ends the key
+ * above it. */
+static void
+lex_bad(void *arg, bool in_value)
+{
+	struct st *st = arg;
+
+	if (st->where == W_OVERRIDE)
+		st->badlines = true;
+	if (!in_value)
+		st->lastkey = -1;
+	else if (st->lastkey >= 0)
+		st->keys[st->lastkey].bad = true;
+}
+
+static void
+lex_error(void *arg, unsigned line, const char *msg)
+{
+	lerr(arg, line, "%s", msg);
 }
 
 static void
@@ -710,13 +474,13 @@ frag_add(struct st *st, int k, const char *value)
 		return;
 	if (rk->nfrags == FRAGS_MAX) {
 		rk->bad = true;
-		lerr(st, st->lineno, "[" SECTION "] %s: value has more than "
+		lerr(st, st->rd.lineno, "[" SECTION "] %s: value has more than "
 		    "%d lines", keydefs[k].name, FRAGS_MAX);
 		return;
 	}
 	if (rk->len + sep + len > VALUE_MAX) {
 		rk->bad = true;
-		lerr(st, st->lineno, "[" SECTION "] %s: value is longer than "
+		lerr(st, st->rd.lineno, "[" SECTION "] %s: value is longer than "
 		    "%d characters", keydefs[k].name, VALUE_MAX);
 		return;
 	}
@@ -724,7 +488,7 @@ frag_add(struct st *st, int k, const char *value)
 		rk->text[rk->len++] = '\n';
 	memcpy(rk->text + rk->len, value, len + 1);
 	rk->len += len;
-	rk->flines[rk->nfrags++] = st->lineno;
+	rk->flines[rk->nfrags++] = st->rd.lineno;
 }
 
 /* The first line of a value as messages show it. */
@@ -737,7 +501,7 @@ show_line(const char *value, char *buf)
 static void
 key_add(struct st *st, const char *name, const char *value)
 {
-	char qb[QLEN], qv[QLEN], lower[KEY_MAX + 1];
+	char qb[QLEN], qv[QLEN], lower[INIFILE_KEY_MAX + 1];
 	size_t i;
 	int k;
 
@@ -748,45 +512,41 @@ key_add(struct st *st, const char *name, const char *value)
 		for (i = 0; i < sizeof(lower) - 1 && name[i] != '\0'; i++)
 			lower[i] = (char)to_lower(name[i]);
 		lower[i] = '\0';
-		lerr(st, st->lineno, "[" SECTION "] %s = %s: unknown key in "
+		lerr(st, st->rd.lineno, "[" SECTION "] %s = %s: unknown key in "
 		    "[" SECTION "]%s", quotes(name, qb), show_line(value, qv),
 		    key_find(lower, i) >= 0 ? " (keys are lower case)" : "");
 		return;
 	}
 	if (st->keys[k].line != 0) {
-		lerr(st, st->lineno, "[" SECTION "] %s = %s: duplicate key "
+		lerr(st, st->rd.lineno, "[" SECTION "] %s = %s: duplicate key "
 		    "(first at line %u)", name, show_line(value, qv),
 		    st->keys[k].line);
 		return;
 	}
-	st->keys[k].line = st->lineno;
+	st->keys[k].line = st->rd.lineno;
 	st->lastkey = k;
 	frag_add(st, k, value);
 }
 
-static int
-lex_handler(void *arg, const char *section, const char *name,
-    const char *value)
+static void
+lex_value(void *arg, const char *name, const char *value, bool cont)
 {
 	struct st *st = arg;
 
-	(void)section;		/* the reader tracks sections */
-	if (!st->expect) {
-		lerr(st, st->lineno, "the INI parser read a line differently");
-		return 1;
-	}
-	st->expect = false;
-	if (!st->cont)
+	if (!cont)
 		key_add(st, name, value);
-	else if (st->lastkey >= 0) {
-		if (strcmp(name, st->lastname) != 0)
-			lerr(st, st->lineno, "the INI parser continued another "
-			    "key");
-		else
-			frag_add(st, st->lastkey, value);
-	}
-	return 1;
+	else if (st->lastkey >= 0)
+		frag_add(st, st->lastkey, value);
 }
+
+static const struct inifile_ops lex_ops = {
+	.error = lex_error,
+	.section = lex_section,
+	.badkey = lex_badkey,
+	.is_key = lex_is_key,
+	.bad = lex_bad,
+	.value = lex_value,
+};
 
 /*
  * Pass 2: values.
@@ -977,89 +737,6 @@ p_domain(struct st *st)
 	st->keys[K_DOMAIN].ok = true;
 }
 
-/* config.c's rules for group and person names. */
-static bool
-group_name_ok(const char *s)
-{
-	size_t n;
-
-	for (n = 0; s[n] != '\0'; n++)
-		if (!is_lower_alnum(s[n]) && s[n] != '_' && s[n] != '-')
-			return false;
-	return n > 0 && n <= CONFIG_NAME_MAX;
-}
-
-static bool
-person_name_ok(const char *s)
-{
-	size_t n;
-
-	if (!is_lower_alnum(s[0]))
-		return false;
-	for (n = 0; s[n] != '\0'; n++)
-		if (!is_lower_alnum(s[n]) && s[n] != '_' && s[n] != '-' &&
-		    s[n] != '.')
-			return false;
-	return n <= CONFIG_NAME_MAX;
-}
-
-static unsigned
-family_bits(const struct addr *a)
-{
-	return a->family == AF_INET ? 32 : 128;
-}
-
-/* "10.10.0.5" for a host prefix, "10.10.0.0/24" otherwise. */
-static void
-prefix_format(const struct cidr *c, char *buf, size_t len)
-{
-	if (c->prefix == family_bits(&c->a))
-		addr_format(&c->a, buf, len);
-	else
-		cidr_format(c, buf, len);
-}
-
-/* An address or a prefix, with config.c's messages. */
-static int
-prefix_parse(const char *s, struct cidr *ret, char *why, size_t whylen)
-{
-	char a[ADDR_STRLEN], qb[QLEN], net[ADDR_STRLEN];
-	const char *slash = strchr(s, '/'), *p;
-	struct cidr c;
-	size_t alen;
-	unsigned plen = 0, i;
-
-	if (cidr_parse(s, ret) == 0)
-		return 0;
-	alen = slash != NULL ? (size_t)(slash - s) : strlen(s);
-	memset(&c, 0, sizeof(c));
-	if (alen == 0 || alen >= sizeof(a))
-		goto badaddr;
-	memcpy(a, s, alen);
-	a[alen] = '\0';
-	if (addr_parse(a, &c.a) < 0 || slash == NULL)
-		goto badaddr;
-	for (p = slash + 1; is_digit(*p) && p - slash <= 3; p++)
-		plen = plen * 10 + (unsigned)(*p - '0');
-	if (p == slash + 1 || *p != '\0' || plen > family_bits(&c.a)) {
-		whyf(why, whylen, "bad prefix length in '%s' (want /0 to /%u)",
-		    quotes(s, qb), family_bits(&c.a));
-		return -EINVAL;
-	}
-	for (i = 0; i < 16; i++)
-		if (plen < (i + 1) * 8)
-			c.a.bytes[i] &= plen <= i * 8 ? 0 :
-			    (uint8_t)(0xff << (8 - (plen - i * 8)));
-	c.prefix = (uint8_t)plen;
-	cidr_format(&c, net, sizeof(net));
-	whyf(why, whylen, "'%s' has host bits set (the prefix is %s)",
-	    quotes(s, qb), net);
-	return -EINVAL;
- badaddr:
-	whyf(why, whylen, "bad address '%s'", quotes(s, qb));
-	return -EINVAL;
-}
-
 /* Is the whole of c inside one of the config's lan prefixes? */
 static bool
 in_lan(const struct config *cfg, const struct cidr *c)
@@ -1104,7 +781,7 @@ p_who(struct st *st)
 		st->o.who = OVR_ALL;
 	} else if (strncmp(s, "person:", 7) == 0) {
 		name = s + 7;
-		if (!person_name_ok(name)) {
+		if (!config_person_name_ok(name, strlen(name))) {
 			kerr(st, K_WHO, line, s, "bad person name '%s' (want "
 			    "1-%d of a-z, 0-9, '.', '_' and '-', from a letter "
 			    "or digit)", quotes(name, qb), CONFIG_NAME_MAX);
@@ -1120,7 +797,7 @@ p_who(struct st *st)
 		st->o.who_name = dup_str(st, name);
 	} else if (strncmp(s, "group:", 6) == 0) {
 		name = s + 6;
-		if (!group_name_ok(name)) {
+		if (!config_group_name_ok(name, strlen(name))) {
 			kerr(st, K_WHO, line, s, "bad group name '%s' (want "
 			    "1-%d of a-z, 0-9, '_' and '-')", quotes(name, qb),
 			    CONFIG_NAME_MAX);
@@ -1135,7 +812,8 @@ p_who(struct st *st)
 		st->o.who = OVR_GROUP;
 		st->o.who_name = dup_str(st, name);
 	} else if (strncmp(s, "ip:", 3) == 0) {
-		if (prefix_parse(s + 3, &c, why, sizeof(why)) < 0) {
+		if (inifile_parse_prefix(s + 3, QUOTE_MAX, &c, why,
+		    sizeof(why)) < 0) {
 			kerr(st, K_WHO, line, s, "%s", why);
 			return;
 		}
@@ -1361,7 +1039,7 @@ text_bad(const char *s, char *buf, size_t buflen)
 	uint32_t cp;
 
 	for (i = 0; i < len; i += n) {
-		if ((n = utf8_seq(p + i, len - i)) == 0)
+		if ((n = inifile_utf8_seq(p + i, len - i)) == 0)
 			return "text is not UTF-8";
 		if (n == 1)
 			cp = p[i];
@@ -1536,7 +1214,7 @@ whole_pass(struct st *st)
 	int k;
 
 	if (st->sect_line == 0) {
-		if (!st->saw_section)
+		if (!st->rd.saw_section)
 			lerr(st, 1, "no [" SECTION "] "
 			    "section (an override file holds one)");
 		return;
@@ -1690,7 +1368,7 @@ override_parse(const char *path, const char *text, size_t len,
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
 	    (qpath = malloc(plen * 4 + 1)) == NULL)
 		goto oom;
-	st->path = escape(path, plen, qpath, plen * 4 + 1);
+	st->path = log_escape(path, plen, qpath, plen * 4 + 1);
 	st->cfg = cfg;
 	st->cat = cat;
 	st->lastkey = -1;
@@ -1704,9 +1382,14 @@ override_parse(const char *path, const char *text, size_t len,
 		ferr(st, "file is larger than %d bytes", OVERRIDE_FILE_MAX);
 		goto fail;
 	}
-	st->buf = text;
-	st->len = len;
-	rc = ini_parse_stream(lex_reader, st, lex_handler, st);
+	st->rd.ops = &lex_ops;
+	st->rd.arg = st;
+	st->rd.buf = text;
+	st->rd.len = len;
+	st->rd.line_max = CONFIG_LINE_MAX;
+	st->rd.quote_max = QUOTE_MAX;
+	st->rd.stop = &st->oom;
+	rc = inifile_read(&st->rd);
 	if (rc == -2)
 		goto oom;
 	if (rc != 0 && !has_errors(st))
@@ -1840,7 +1523,7 @@ format_text(const struct override *o, FILE *f)
 		fprintf(f, "who = person:%s\n", nz(o->who_name));
 		break;
 	case OVR_IP:
-		prefix_format(&o->who_prefix, buf, sizeof(buf));
+		inifile_format_prefix(&o->who_prefix, buf, sizeof(buf));
 		fprintf(f, "who = ip:%s\n", buf);
 		break;
 	default:
@@ -2087,7 +1770,7 @@ rejectf(struct overrides *set, size_t *cap, const char *file,
 
 	if ((shown = malloc(len)) == NULL)
 		return -ENOMEM;
-	escape(file, strlen(file), shown, len);
+	log_escape(file, strlen(file), shown, len);
 	va_start(ap, fmt);
 	vsnprintf(body, sizeof(body), fmt, ap);
 	va_end(ap);
@@ -2144,7 +1827,7 @@ overrides_load_dir(const char *dir, const struct config *cfg,
 		if (errno == ENOENT)
 			return set;
 		if (cause != NULL) {
-			escape(dir, strlen(dir), why, sizeof(why));
+			log_escape(dir, strlen(dir), why, sizeof(why));
 			if (asprintf(cause, "%s: cannot read the directory: "
 			    "%s\n", why, strerror(errno)) < 0)
 				*cause = NULL;

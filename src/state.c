@@ -68,6 +68,7 @@
 
 #include <nettle/sha2.h>
 
+#include "cause.h"
 #include "state.h"
 
 #define STATE_MAGIC	"schoolgate-state"
@@ -83,22 +84,6 @@
 #define STATE_QUOTA_LINE	96	/* 6 + 63 + 1 + 11 + 1 + 10 + 1 */
 #define STATE_IP_LINE		112	/* 3 + 45 + 1 + 31 + 1 + 20 + 1 */
 #define STATE_FIXED_LINES	256	/* header, saved, end */
-
-static void	set_cause(char **, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-static void
-set_cause(char **cause, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cause == NULL)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) == -1)
-		*cause = NULL;
-	va_end(ap);
-}
 
 /* --- Checks shared by the reader and the writer ------------------------ */
 
@@ -216,14 +201,14 @@ state_check(const struct state *st, char **cause)
 
 	if ((st->nquota > 0 && st->quota == NULL) ||
 	    (st->nips > 0 && st->ips == NULL)) {
-		set_cause(cause, "state has entries but no array");
+		cause_set(cause, "state has entries but no array");
 		return -EINVAL;
 	}
 	for (i = 0; i < st->nquota; i++) {
 		q = &st->quota[i];
 		if (!name_valid(q->holder, strnlen(q->holder, STATE_HOLDER_MAX),
 		    STATE_HOLDER_MAX, holder_char)) {
-			set_cause(cause, "quota %zu: holder name is empty, too "
+			cause_set(cause, "quota %zu: holder name is empty, too "
 			    "long or has a character outside [A-Za-z0-9._:-]", i);
 			return -EINVAL;
 		}
@@ -231,29 +216,29 @@ state_check(const struct state *st, char **cause)
 	for (i = 0; i < st->nips; i++) {
 		ip = &st->ips[i];
 		if (ip->addr.family != AF_INET && ip->addr.family != AF_INET6) {
-			set_cause(cause, "ip %zu: address family %u", i,
+			cause_set(cause, "ip %zu: address family %u", i,
 			    ip->addr.family);
 			return -EINVAL;
 		}
 		if (!name_valid(ip->platform,
 		    strnlen(ip->platform, STATE_PLATFORM_MAX),
 		    STATE_PLATFORM_MAX, platform_char)) {
-			set_cause(cause, "ip %zu: platform id is empty, too long "
+			cause_set(cause, "ip %zu: platform id is empty, too long "
 			    "or has a character outside [a-z0-9_-]", i);
 			return -EINVAL;
 		}
 	}
 	if ((rc = find_duplicate(st, &kind, &i)) < 0) {
-		set_cause(cause, "out of memory");
+		cause_set(cause, "out of memory");
 		return rc;
 	}
 	if (rc > 0) {
 		if (kind == 'q')
-			set_cause(cause, "quota %zu: a second entry for %s "
+			cause_set(cause, "quota %zu: a second entry for %s "
 			    "on day %" PRId32, i, st->quota[i].holder,
 			    st->quota[i].day);
 		else
-			set_cause(cause, "ip %zu: a second entry for the same "
+			cause_set(cause, "ip %zu: a second entry for the same "
 			    "address and platform %s", i, st->ips[i].platform);
 		return -EINVAL;
 	}
@@ -522,13 +507,13 @@ parse(const char *text, size_t len, struct state *ret, char **cause,
 	for (;;) {
 		lineno++;
 		if (off == len) {
-			set_cause(cause, "line %zu: truncated: no end line",
+			cause_set(cause, "line %zu: truncated: no end line",
 			    lineno);
 			goto bad;
 		}
 		line = text + off;
 		if ((nl = memchr(line, '\n', len - off)) == NULL) {
-			set_cause(cause, "line %zu: truncated: no newline",
+			cause_set(cause, "line %zu: truncated: no newline",
 			    lineno);
 			goto bad;
 		}
@@ -538,16 +523,16 @@ parse(const char *text, size_t len, struct state *ret, char **cause,
 
 		if (lineno == 1) {
 			if (nf != 2 || !field_is(f[0], flen[0], STATE_MAGIC)) {
-				set_cause(cause, "line 1: not a schoolgate "
+				cause_set(cause, "line 1: not a schoolgate "
 				    "state file");
 				goto bad;
 			}
 			if (!parse_int(f[1], flen[1], 1, INT32_MAX, &v)) {
-				set_cause(cause, "line 1: bad version");
+				cause_set(cause, "line 1: bad version");
 				goto bad;
 			}
 			if (v > STATE_VERSION) {
-				set_cause(cause, "version %" PRId64 " is newer "
+				cause_set(cause, "version %" PRId64 " is newer "
 				    "than this program reads (%d)", v,
 				    STATE_VERSION);
 				state_clear(&st);
@@ -559,7 +544,7 @@ parse(const char *text, size_t len, struct state *ret, char **cause,
 			if (nf != 2 || !field_is(f[0], flen[0], "saved") ||
 			    !parse_int(f[1], flen[1], INT64_MIN, INT64_MAX,
 			    &st.saved)) {
-				set_cause(cause, "line 2: bad saved line");
+				cause_set(cause, "line 2: bad saved line");
 				goto bad;
 			}
 			if (ret_saved != NULL)
@@ -568,12 +553,12 @@ parse(const char *text, size_t len, struct state *ret, char **cause,
 		}
 		if (nf >= 1 && field_is(f[0], flen[0], "quota")) {
 			if (st.nips > 0) {
-				set_cause(cause, "line %zu: quota after ip",
+				cause_set(cause, "line %zu: quota after ip",
 				    lineno);
 				goto bad;
 			}
 			if (nf != 4) {
-				set_cause(cause, "line %zu: quota needs 3 "
+				cause_set(cause, "line %zu: quota needs 3 "
 				    "fields", lineno);
 				goto bad;
 			}
@@ -582,7 +567,7 @@ parse(const char *text, size_t len, struct state *ret, char **cause,
 				goto nomem;
 			if ((rc = parse_quota(f, flen,
 			    &st.quota[st.nquota])) != 0) {
-				set_cause(cause, "line %zu: %s", lineno,
+				cause_set(cause, "line %zu: %s", lineno,
 				    quota_err[-rc]);
 				goto bad;
 			}
@@ -591,7 +576,7 @@ parse(const char *text, size_t len, struct state *ret, char **cause,
 		}
 		if (nf >= 1 && field_is(f[0], flen[0], "ip")) {
 			if (nf != 4) {
-				set_cause(cause, "line %zu: ip needs 3 fields",
+				cause_set(cause, "line %zu: ip needs 3 fields",
 				    lineno);
 				goto bad;
 			}
@@ -599,7 +584,7 @@ parse(const char *text, size_t len, struct state *ret, char **cause,
 			    sizeof(*st.ips)) != 0)
 				goto nomem;
 			if ((rc = parse_ip(f, flen, &st.ips[st.nips])) != 0) {
-				set_cause(cause, "line %zu: %s", lineno,
+				cause_set(cause, "line %zu: %s", lineno,
 				    ip_err[-rc]);
 				goto bad;
 			}
@@ -608,7 +593,7 @@ parse(const char *text, size_t len, struct state *ret, char **cause,
 		}
 		if (nf >= 1 && field_is(f[0], flen[0], "end"))
 			break;
-		set_cause(cause, "line %zu: unknown record", lineno);
+		cause_set(cause, "line %zu: unknown record", lineno);
 		goto bad;
 	}
 
@@ -616,21 +601,21 @@ parse(const char *text, size_t len, struct state *ret, char **cause,
 	if (nf != 4 || !parse_size(f[1], flen[1], &nq) ||
 	    !parse_size(f[2], flen[2], &ni) ||
 	    flen[3] != 7 + STATE_HEX_LEN || memcmp(f[3], "sha256=", 7) != 0) {
-		set_cause(cause, "line %zu: bad end line", lineno);
+		cause_set(cause, "line %zu: bad end line", lineno);
 		goto bad;
 	}
 	if (off != len) {
-		set_cause(cause, "line %zu: data after the end line",
+		cause_set(cause, "line %zu: data after the end line",
 		    lineno + 1);
 		goto bad;
 	}
 	hex_digest(text, (size_t)(f[3] + 7 - text), hex);
 	if (memcmp(hex, f[3] + 7, STATE_HEX_LEN) != 0) {
-		set_cause(cause, "line %zu: checksum mismatch", lineno);
+		cause_set(cause, "line %zu: checksum mismatch", lineno);
 		goto bad;
 	}
 	if (nq != st.nquota || ni != st.nips) {
-		set_cause(cause, "line %zu: the end line counts %zu quota and "
+		cause_set(cause, "line %zu: the end line counts %zu quota and "
 		    "%zu ip lines, the file has %zu and %zu", lineno, nq, ni,
 		    st.nquota, st.nips);
 		goto bad;
@@ -639,11 +624,11 @@ parse(const char *text, size_t len, struct state *ret, char **cause,
 		goto nomem;
 	if (rc > 0) {
 		if (kind == 'q')
-			set_cause(cause, "line %zu: a second quota for %s on "
+			cause_set(cause, "line %zu: a second quota for %s on "
 			    "day %" PRId32, 3 + nq, st.quota[nq].holder,
 			    st.quota[nq].day);
 		else
-			set_cause(cause, "line %zu: a second ip line for the "
+			cause_set(cause, "line %zu: a second ip line for the "
 			    "same address and platform", 3 + st.nquota + nq);
 		goto bad;
 	}
@@ -652,7 +637,7 @@ parse(const char *text, size_t len, struct state *ret, char **cause,
 
 nomem:
 	e = -ENOMEM;
-	set_cause(cause, "out of memory");
+	cause_set(cause, "out of memory");
 	state_clear(&st);
 	return e;
 bad:
@@ -685,7 +670,7 @@ static int
 sys_fail(char **cause, int e, const char *step, const char *path,
     const char *note)
 {
-	set_cause(cause, "%s %s: %s%s", step, path, strerror(e), note);
+	cause_set(cause, "%s %s: %s%s", step, path, strerror(e), note);
 	return -e;
 }
 
@@ -735,16 +720,16 @@ state_save(const char *dir, const struct state *st, char **cause)
 	    sizeof(path) ||
 	    (size_t)snprintf(tmp, sizeof(tmp), "%s/" STATE_TMP "%ld", dir,
 	    (long)getpid()) >= sizeof(tmp)) {
-		set_cause(cause, "state directory name too long: %s", dir);
+		cause_set(cause, "state directory name too long: %s", dir);
 		return -ENAMETOOLONG;
 	}
 	if ((text = state_format(st, &len)) == NULL) {
 		e = errno;
-		set_cause(cause, "format the state: %s", strerror(e));
+		cause_set(cause, "format the state: %s", strerror(e));
 		return -e;
 	}
 	if (len > STATE_FILE_MAX) {
-		set_cause(cause, "state of %zu bytes is over the limit of %d",
+		cause_set(cause, "state of %zu bytes is over the limit of %d",
 		    len, STATE_FILE_MAX);
 		free(text);
 		return -EFBIG;
@@ -781,7 +766,7 @@ state_save(const char *dir, const struct state *st, char **cause)
 	}
 	if (rename(tmp, path) != 0) {
 		e = errno;
-		set_cause(cause, "rename %s to %s: %s", tmp, path, strerror(e));
+		cause_set(cause, "rename %s to %s: %s", tmp, path, strerror(e));
 		rc = -e;
 		goto fail_closed;
 	}
@@ -942,7 +927,7 @@ state_load(const char *dir, struct state *st, char **cause)
 		*cause = NULL;
 	if ((size_t)snprintf(path, sizeof(path), "%s/" STATE_NAME, dir) >=
 	    sizeof(path)) {
-		set_cause(cause, "state directory name too long: %s", dir);
+		cause_set(cause, "state directory name too long: %s", dir);
 		return -ENAMETOOLONG;
 	}
 	remove_temps(dir);
@@ -958,7 +943,7 @@ state_load(const char *dir, struct state *st, char **cause)
 	}
 	if (!S_ISREG(sb.st_mode)) {
 		close(fd);
-		set_cause(cause, "%s: not a regular file", path);
+		cause_set(cause, "%s: not a regular file", path);
 		return -EINVAL;
 	}
 	/* Too big is corrupt; no need to read 64 MiB to find out. */
@@ -972,7 +957,7 @@ state_load(const char *dir, struct state *st, char **cause)
 
 	if (len > STATE_FILE_MAX) {
 		rc = -EBADMSG;
-		set_cause(&why, "larger than %d bytes", STATE_FILE_MAX);
+		cause_set(&why, "larger than %d bytes", STATE_FILE_MAX);
 	} else
 		rc = parse(text, len, st, &why, &saved);
 	free(text);
@@ -991,10 +976,10 @@ state_load(const char *dir, struct state *st, char **cause)
 	mv = move_aside(dir, path, saved >= 0 ? saved : (int64_t)time(NULL),
 	    bad, sizeof(bad));
 	if (mv == 0)
-		set_cause(cause, "%s: %s; moved aside to %s", path,
+		cause_set(cause, "%s: %s; moved aside to %s", path,
 		    why ? why : "unreadable", bad);
 	else
-		set_cause(cause, "%s: %s; could not move it aside: %s", path,
+		cause_set(cause, "%s: %s; could not move it aside: %s", path,
 		    why ? why : "unreadable", strerror(-mv));
 	free(why);
 	return rc;

@@ -14,13 +14,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cause.h"
 #include "tz.h"
 
 #define TZ_DIR_DEFAULT	"/usr/share/zoneinfo"
@@ -85,22 +85,6 @@ struct tz {
 	int32_t		 minoff;	/* over every type and the rule */
 	int32_t		 maxoff;
 };
-
-static void	tz_err(char **, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-static void
-tz_err(char **cause, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cause == NULL)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) == -1)
-		*cause = NULL;
-	va_end(ap);
-}
 
 static int64_t
 floordiv(int64_t a, int64_t b)
@@ -635,20 +619,20 @@ tz_parse(const char *name, const uint8_t *buf, size_t len, char **cause)
 	if (name == NULL)
 		name = "";
 	if (len > TZ_FILE_MAX) {
-		tz_err(cause, "%s: TZif data larger than %d bytes", name,
+		cause_set(cause, "%s: TZif data larger than %d bytes", name,
 		    TZ_FILE_MAX);
 		return NULL;
 	}
 	if (rem < TZ_HEADER_LEN)
 		goto too_short;
 	if (memcmp(p, "TZif", 4) != 0) {
-		tz_err(cause, "%s: not a TZif file", name);
+		cause_set(cause, "%s: not a TZif file", name);
 		return NULL;
 	}
 	tzif_header(p, &h);
 	if (h.version != 0 && h.version != '2' && h.version != '3' &&
 	    h.version != '4') {
-		tz_err(cause, "%s: unknown TZif version 0x%02x", name,
+		cause_set(cause, "%s: unknown TZif version 0x%02x", name,
 		    h.version);
 		return NULL;
 	}
@@ -668,7 +652,7 @@ tz_parse(const char *name, const uint8_t *buf, size_t len, char **cause)
 		if (rem < TZ_HEADER_LEN)
 			goto too_short;
 		if (memcmp(p, "TZif", 4) != 0) {
-			tz_err(cause, "%s: no second TZif header", name);
+			cause_set(cause, "%s: no second TZif header", name);
 			return NULL;
 		}
 		tzif_header(p, &h);
@@ -679,13 +663,13 @@ tz_parse(const char *name, const uint8_t *buf, size_t len, char **cause)
 	/* RFC 8536 3.1: typecnt MUST NOT be zero; isutcnt and isstdcnt
 	 * are zero or typecnt. */
 	if (h.typecnt == 0 || h.typecnt > TZ_TYPES_MAX) {
-		tz_err(cause, "%s: %u time types (want 1..%d)", name,
+		cause_set(cause, "%s: %u time types (want 1..%d)", name,
 		    h.typecnt, TZ_TYPES_MAX);
 		return NULL;
 	}
 	if ((h.isutcnt != 0 && h.isutcnt != h.typecnt) ||
 	    (h.isstdcnt != 0 && h.isstdcnt != h.typecnt)) {
-		tz_err(cause, "%s: bad UT/standard indicator counts", name);
+		cause_set(cause, "%s: bad UT/standard indicator counts", name);
 		return NULL;
 	}
 	if ((tz = tz_alloc(name)) == NULL)
@@ -711,13 +695,13 @@ tz_parse(const char *name, const uint8_t *buf, size_t len, char **cause)
 		    (int64_t)(int32_t)be32(tp + 4 * i);
 		/* RFC 8536 3.2: in strictly ascending order. */
 		if (i > 0 && tz->at[i] <= tz->at[i - 1]) {
-			tz_err(cause, "%s: transition %zu is not after the one "
-			    "before it", name, i);
+			cause_set(cause, "%s: transition %zu is not after the "
+			    "one before it", name, i);
 			goto fail;
 		}
 		tz->idx[i] = p[i];
 		if (p[i] >= h.typecnt) {
-			tz_err(cause, "%s: transition %zu has type %u of %u",
+			cause_set(cause, "%s: transition %zu has type %u of %u",
 			    name, i, p[i], h.typecnt);
 			goto fail;
 		}
@@ -732,19 +716,20 @@ tz_parse(const char *name, const uint8_t *buf, size_t len, char **cause)
 	for (i = 0; i < tz->ntypes; i++) {
 		off = (int32_t)be32(p);
 		if (!off_ok(off)) {
-			tz_err(cause, "%s: type %zu has UT offset %d s (want "
-			    "%d..%d)", name, i, off, TZ_OFF_MIN, TZ_OFF_MAX);
+			cause_set(cause, "%s: type %zu has UT offset %d s "
+			    "(want %d..%d)", name, i, off, TZ_OFF_MIN,
+			    TZ_OFF_MAX);
 			goto fail;
 		}
 		if (p[4] > 1) {
-			tz_err(cause, "%s: type %zu has isdst %u", name, i,
+			cause_set(cause, "%s: type %zu has isdst %u", name, i,
 			    p[4]);
 			goto fail;
 		}
 		ab = p[5];
 		if (ab >= h.charcnt) {
-			tz_err(cause, "%s: type %zu names abbreviation %u of %u "
-			    "bytes", name, i, ab, h.charcnt);
+			cause_set(cause, "%s: type %zu names abbreviation %u "
+			    "of %u bytes", name, i, ab, h.charcnt);
 			goto fail;
 		}
 		tz->type[i].off = off;
@@ -772,7 +757,7 @@ tz_parse(const char *name, const uint8_t *buf, size_t len, char **cause)
 		if (rem < 2)
 			goto too_short;
 		if (p[0] != '\n') {
-			tz_err(cause, "%s: no footer after the TZif data",
+			cause_set(cause, "%s: no footer after the TZif data",
 			    name);
 			goto fail;
 		}
@@ -781,15 +766,15 @@ tz_parse(const char *name, const uint8_t *buf, size_t len, char **cause)
 		if (nl == NULL) {
 			if (rem - 1 <= TZ_FOOTER_MAX)
 				goto too_short;
-			tz_err(cause, "%s: footer longer than %d bytes", name,
-			    TZ_FOOTER_MAX);
+			cause_set(cause, "%s: footer longer than %d bytes",
+			    name, TZ_FOOTER_MAX);
 			goto fail;
 		}
 		if (nl > p + 1) {
 			if (!rule_parse((const char *)p + 1, (const char *)nl,
 			    &tz->rule)) {
-				tz_err(cause, "%s: bad TZ string in the footer",
-				    name);
+				cause_set(cause, "%s: bad TZ string in the "
+				    "footer", name);
 				goto fail;
 			}
 			tz->has_rule = true;
@@ -799,10 +784,10 @@ tz_parse(const char *name, const uint8_t *buf, size_t len, char **cause)
 	return tz;
 
  too_short:
-	tz_err(cause, "%s: truncated TZif data", name);
+	cause_set(cause, "%s: truncated TZif data", name);
 	goto fail;
  nomem:
-	tz_err(cause, "%s: out of memory", name);
+	cause_set(cause, "%s: out of memory", name);
  fail:
 	tz_free(tz);
 	return NULL;
@@ -872,7 +857,7 @@ tz_load(const char *name, char **cause)
 	if (cause != NULL)
 		*cause = NULL;
 	if (name == NULL || !name_ok(name)) {
-		tz_err(cause, "bad time zone name (want a tz database name "
+		cause_set(cause, "bad time zone name (want a tz database name "
 		    "such as Europe/London)");
 		return NULL;
 	}
@@ -880,23 +865,23 @@ tz_load(const char *name, char **cause)
 		dir = TZ_DIR_DEFAULT;
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
 	    sizeof(path)) {
-		tz_err(cause, "%s: path too long", name);
+		cause_set(cause, "%s: path too long", name);
 		return NULL;
 	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
-		tz_err(cause, "%s: %s", path, strerror(errno));
+		cause_set(cause, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
 	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
 	    sb.st_size > TZ_FILE_MAX) {
-		tz_err(cause, "%s: not a TZif file of at most %d bytes", path,
-		    TZ_FILE_MAX);
+		cause_set(cause, "%s: not a TZif file of at most %d bytes",
+		    path, TZ_FILE_MAX);
 		close(fd);
 		return NULL;
 	}
 	/* One byte more than the limit: a file that grew is refused. */
 	if ((buf = malloc(TZ_FILE_MAX + 1)) == NULL) {
-		tz_err(cause, "%s: out of memory", name);
+		cause_set(cause, "%s: out of memory", name);
 		close(fd);
 		return NULL;
 	}
@@ -905,7 +890,7 @@ tz_load(const char *name, char **cause)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			tz_err(cause, "%s: %s", path, strerror(errno));
+			cause_set(cause, "%s: %s", path, strerror(errno));
 			free(buf);
 			close(fd);
 			return NULL;
