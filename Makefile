@@ -53,18 +53,21 @@ check_dns_MODS      := dns
 check_tls_MODS      := tls
 check_http_MODS     := http
 check_quic_MODS     := quic tls tests/quic_build
-check_classify_MODS := classify addr log
-check_config_MODS   := config addr
+check_classify_MODS := classify inifile addr log
+check_config_MODS   := config inifile addr log
 check_flow_MODS     := flow addr
 check_decode_MODS   := decode
-check_observe_MODS  := observe decode flow dns tls http quic classify addr log
+check_observe_MODS  := observe decode flow dns tls http quic classify inifile addr log
 check_tz_MODS       := tz
-check_schedule_MODS := schedule tz config addr
-check_overrides_MODS := overrides config classify addr log
+check_schedule_MODS := schedule tz config inifile addr log
+check_overrides_MODS := overrides config classify inifile addr log
 check_state_MODS    := state addr
-check_identity_MODS := identity config addr
+check_identity_MODS := identity config inifile addr log
 check_quota_MODS    := quota
-check_policy_MODS   := policy schedule tz overrides quota identity config classify addr log
+check_meter_MODS    := meter addr
+check_policy_MODS   := policy schedule tz overrides quota identity config classify inifile addr log
+check_engine_MODS   := engine policy schedule tz overrides quota identity config classify inifile addr log state
+check_nft_MODS      := nft addr
 
 .PHONY: all deps check unit bench install uninstall clean sanitize demo fuzz
 all: $(BINS)
@@ -142,10 +145,16 @@ $(B)/mkbench: $(B)/obj/bench/mkbench.o
 BENCH_TOOLS := $(B)/pcapread $(B)/mkbench
 
 # The catalogue lookup benchmark: a million synthetic domains.
-$(B)/bench_classify: $(B)/obj/bench/bench_classify.o $(B)/obj/classify.o $(B)/obj/addr.o $(B)/obj/log.o
+$(B)/bench_classify: $(B)/obj/bench/bench_classify.o $(B)/obj/classify.o $(B)/obj/inifile.o $(B)/obj/addr.o $(B)/obj/log.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 BENCH_TOOLS += $(B)/bench_classify
+
+# Batched nft element updates against the kernel (root, own netns).
+$(B)/bench_nft: $(B)/obj/bench/bench_nft.o $(B)/obj/nft.o $(B)/obj/addr.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+BENCH_TOOLS += $(B)/bench_nft
 
 -include $(wildcard $(B)/obj/*.d $(B)/obj/tests/*.d $(B)/obj/bench/*.d)
 
@@ -198,3 +207,9 @@ $(B)/faultfs.so: $(B)/obj/tools/faultfs.pic.o
 	$(CC) $(filter-out -fsanitize=%,$(LDFLAGS)) -shared -o $@ $^ -ldl
 
 CHECK_TOOLS += $(B)/statekill $(B)/faultfs.so
+
+# nft test driver (tests/tools/nftctl.c) for tests/t-nft-netns.sh.
+$(B)/nftctl: $(B)/obj/tools/nftctl.o $(B)/obj/nft.o $(B)/obj/addr.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+CHECK_TOOLS += $(B)/nftctl

@@ -51,6 +51,26 @@ struct engine_verdict {
 	const char			*holder;
 	const struct platform		*platform;
 	const struct policy_verdict	*v;
+	bool				 first;	/* no verdict before */
+	enum verdict			 prev;	/* the one it replaces */
+	int64_t				 prev_until;
+};
+
+/*
+ * What the enforcer is told besides verdicts (the nft layer; --replay
+ * has none).  Calls come synchronously from engine_observe().
+ *   addr: server now serves platform p and nothing else, for ttl
+ *         seconds; p NULL: it no longer does (it turned out shared)
+ *   flow: the connection client:cport -> server (proto 6 or 17) is
+ *         platform p's by its name; exempt when a domain override
+ *         covers that name for this client
+ */
+struct engine_enforcer {
+	void	(*addr)(void *arg, const struct addr *server,
+		    const struct platform *p, uint32_t ttl);
+	void	(*flow)(void *arg, const struct addr *client,
+		    const struct addr *server, uint16_t cport, uint8_t proto,
+		    const struct platform *p, bool exempt);
 };
 
 /* A holder's day, for the summary at the end of a replay and reports. */
@@ -84,7 +104,8 @@ struct engine_opts {
 	struct policy		 policy;	/* cfg, sched, ovr */
 	struct quota		*quota;		/* the caller's */
 	engine_verdict_cb	 cb;
-	void			*arg;
+	const struct engine_enforcer *enf;	/* or NULL */
+	void			*arg;		/* for cb and enf */
 };
 
 /* NULL when memory runs out.  Everything in opts must outlive it. */
@@ -102,6 +123,31 @@ void		 engine_observe(struct engine *, const struct observation *);
  * counters instead). */
 void		 engine_packet(struct engine *, const struct pkt *,
 		    uint64_t now_us);
+
+/*
+ * Bytes the kernel counted between client and platform since the last
+ * call (the daemon's meter; --replay counts packets instead).
+ */
+void		 engine_add_bytes(struct engine *, const struct addr *client,
+		    const struct platform *, uint64_t bytes, uint64_t now_us);
+
+/* The learned addresses, for the state file: at most max into v;
+ * returns how many there are. */
+size_t		 engine_export_addrs(const struct engine *,
+		    struct state_ip *v, size_t max);
+/* Put back addresses from the state file (expired ones are skipped). */
+void		 engine_restore_addrs(struct engine *, const struct state_ip *v,
+		    size_t n, uint64_t now_us);
+
+/* The next instant (seconds) something is due: a tick's end or a
+ * verdict's until.  The daemon arms its timer for it. */
+int64_t		 engine_next(const struct engine *);
+
+/* New overrides (the directory changed): every verdict is decided
+ * again at now_us and changes reported.  ovr must outlive the engine or
+ * the next call. */
+void		 engine_set_overrides(struct engine *,
+		    const struct overrides *ovr, uint64_t now_us);
 
 /* The end of a capture or of the daemon: meter the tick in progress. */
 void		 engine_flush(struct engine *);

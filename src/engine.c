@@ -72,6 +72,7 @@ struct ipent {
 	uint8_t		used;
 	uint8_t		other;		/* answered for a non-catalogue name */
 	uint8_t		shared;
+	uint8_t		enforced;	/* the enforcer has it as exclusive */
 	uint16_t	platform;	/* or NO_PLATFORM */
 	int64_t		expires;	/* seconds */
 	int64_t		last;
@@ -510,13 +511,20 @@ update(struct engine *e, struct pair *p, int64_t t, uint64_t ts_us)
 	struct engine_verdict ev;
 	const struct client *c;
 
+	int64_t prev_until = p->until;
+
 	decide(e, p, t, NULL, &v);
 	/* until is after t by contract; never let a slip loop forever. */
 	p->until = v.until > t ? v.until : t + 1;
 	if (p->until < e->min_until)
 		e->min_until = p->until;
-	if (p->have && p->v == v.verdict && p->by == v.by)
+	if (p->have && p->v == v.verdict && p->by == v.by &&
+	    (!verdict_blocks(v.verdict) || v.until == prev_until))
 		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.first = !p->have;
+	ev.prev = p->v;
+	ev.prev_until = prev_until;
 	p->have = true;
 	p->v = v.verdict;
 	p->by = v.by;
@@ -524,7 +532,6 @@ update(struct engine *e, struct pair *p, int64_t t, uint64_t ts_us)
 	if (e->o.cb == NULL)
 		return;
 	c = &e->clients[p->client];
-	memset(&ev, 0, sizeof(ev));
 	ev.ts_us = ts_us;
 	ev.client = c->a;
 	ev.who = &c->who;
@@ -660,6 +667,33 @@ engine_advance(struct engine *e, uint64_t now_us)
 	}
 }
 
+int64_t
+engine_next(const struct engine *e)
+{
+	int64_t tick = e->o.cfg->gateway.tick > 0 ? e->o.cfg->gateway.tick : 10;
+	int64_t t = e->next_tick != 0 ? e->next_tick : (e->now / tick + 1) * tick;
+
+	return e->min_until < t ? e->min_until : t;
+}
+
+void
+engine_set_overrides(struct engine *e, const struct overrides *ovr,
+    uint64_t now_us)
+{
+	int64_t now = (int64_t)(now_us / US);
+	size_t i;
+
+	if (now < e->now)
+		now = e->now;
+	e->o.policy.ovr = ovr;
+	for (i = 0; i < e->pairs_ix.n; i++) {
+		/* The old set is about to be freed: forget its pointers. */
+		e->pairs[i].by = NULL;
+		if (e->pairs[i].have)
+			update(e, &e->pairs[i], now, now_us);
+	}
+}
+
 void
 engine_flush(struct engine *e)
 {
@@ -672,6 +706,20 @@ engine_flush(struct engine *e)
 /*
  * Observations.
  */
+/* Mark ip shared: a platform's address that also serves something else
+ * is never blocked by address, only flow by flow. */
+static void
+ip_share(struct engine *e, struct ipent *ip)
+{
+	if (ip->shared)
+		return;
+	ip->shared = 1;
+	e->stats.shared++;
+	if (ip->enforced && e->o.enf != NULL && e->o.enf->addr != NULL)
+		e->o.enf->addr(e->o.arg, &ip->a, NULL, 0);
+	ip->enforced = 0;
+}
+
 static void
 learn(struct engine *e, const struct dns_addr *da, const struct platform *pl)
 {
@@ -700,40 +748,50 @@ learn(struct engine *e, const struct dns_addr *da, const struct platform *pl)
 	ip->last = e->now;
 	if (pl == NULL) {
 		ip->other = 1;
-		if (ip->platform != NO_PLATFORM && !ip->shared) {
-			ip->shared = 1;
-			e->stats.shared++;
-		}
+		if (ip->platform != NO_PLATFORM)
+			ip_share(e, ip);
 		return;
 	}
 	if (ip->platform == NO_PLATFORM)
 		e->stats.learned++;
-	if (!ip->shared && (ip->other || pl->shared_infra ||
-	    (ip->platform != NO_PLATFORM && ip->platform != pl->index))) {
-		ip->shared = 1;
-		e->stats.shared++;
-	}
+	if (ip->other || pl->shared_infra ||
+	    (ip->platform != NO_PLATFORM && ip->platform != pl->index))
+		ip_share(e, ip);
 	ip->platform = pl->index;
+	if (!ip->shared && e->o.enf != NULL && e->o.enf->addr != NULL) {
+		/* Told again on every answer: the TTL starts over. */
+		e->o.enf->addr(e->o.arg, &a, pl,
+		    (uint32_t)(ip->expires - e->now));
+		ip->enforced = 1;
+	}
 }
 
-/* A flow named by SNI or Host: its server is shared when the name and
- * what DNS taught about the address disagree. */
+/*
+ * A flow named by SNI or Host: its server is shared when the name and
+ * what DNS taught about the address disagree.  The name alone never
+ * teaches the address (anyone can send any name anywhere); it names
+ * this one flow, which the enforcer then treats as the platform's --
+ * unless the address is the platform's own already, or a domain
+ * override exempts the name.
+ */
 static void
-named_flow(struct engine *e, const struct observation *ob)
+named_flow(struct engine *e, const struct observation *ob, long cx)
 {
 	const struct platform *pl = ob->platform;
+	struct policy_verdict v;
 	struct ipent *ip;
 	struct flowent *f;
 	struct flowkey k;
+	struct pair *p;
+	bool exempt = false, own;
 
-	if ((ip = ip_find(e, &ob->server)) != NULL && !ip->shared &&
-	    ip->expires > e->now &&
-	    (pl == NULL ? ip->platform != NO_PLATFORM :
+	ip = ip_find(e, &ob->server);
+	if (ip != NULL && ip->expires <= e->now)
+		ip = NULL;
+	if (ip != NULL && (pl == NULL ? ip->platform != NO_PLATFORM :
 	    ip->other || (ip->platform != NO_PLATFORM &&
-	    ip->platform != pl->index))) {
-		ip->shared = 1;
-		e->stats.shared++;
-	}
+	    ip->platform != pl->index)))
+		ip_share(e, ip);
 	if (pl == NULL)
 		return;
 	memset(&k, 0, sizeof(k));
@@ -745,6 +803,19 @@ named_flow(struct engine *e, const struct observation *ob)
 	f = flow_get(e, &k);
 	f->platform = pl->index;
 	f->last = e->now;
+	if (cx < 0 || (p = pair_get(e, cx, pl, ob->ts_us)) == NULL)
+		return;
+	if (ob->name != NULL && ob->name_len > 0) {
+		decide(e, p, e->now, ob->name, &v);
+		exempt = v.verdict == VERDICT_ALLOW_OVERRIDE &&
+		    v.by != NULL && v.by->domain != NULL;
+		if (exempt)
+			f->platform = NO_PLATFORM;
+	}
+	own = ip != NULL && !ip->shared && ip->platform == pl->index;
+	if ((exempt || !own) && e->o.enf != NULL && e->o.enf->flow != NULL)
+		e->o.enf->flow(e->o.arg, &ob->client, &ob->server, ob->cport,
+		    k.proto, pl, exempt);
 }
 
 void
@@ -753,9 +824,7 @@ engine_observe(struct engine *e, const struct observation *ob)
 	size_t i;
 	long cx;
 
-	if (ob->proto == OBS_DNS) {
-		if (ob->dns == NULL || ob->dns->naddrs == 0)
-			goto verdict;
+	if (ob->proto == OBS_DNS && ob->dns != NULL && ob->dns->naddrs > 0) {
 		if (!ob->solicited) {
 			/* Anyone can send an answer: only one matching a
 			 * query we saw may teach addresses. */
@@ -764,14 +833,16 @@ engine_observe(struct engine *e, const struct observation *ob)
 		}
 		for (i = 0; i < ob->dns->naddrs; i++)
 			learn(e, &ob->dns->addrs[i], ob->platform);
-	} else
-		named_flow(e, ob);
-verdict:
-	if (ob->platform == NULL || ob->unanswered)
+	}
+	if (ob->unanswered)
 		return;
-	if ((cx = client_get(e, &ob->client, ob->mac)) < 0)
+	cx = ob->platform != NULL ? client_get(e, &ob->client, ob->mac) : -1;
+	if (ob->proto != OBS_DNS) {
+		named_flow(e, ob, cx);
 		return;
-	(void)pair_get(e, cx, ob->platform, ob->ts_us);
+	}
+	if (cx >= 0)
+		(void)pair_get(e, cx, ob->platform, ob->ts_us);
 }
 
 /*
@@ -822,6 +893,77 @@ engine_packet(struct engine *e, const struct pkt *pk, uint64_t now_us)
 		return;
 	if ((p = pair_get(e, cx, pl, now_us)) != NULL)
 		p->bytes += pk->l3len;
+}
+
+void
+engine_add_bytes(struct engine *e, const struct addr *client,
+    const struct platform *pl, uint64_t bytes, uint64_t now_us)
+{
+	struct pair *p;
+	long cx;
+
+	if (bytes == 0 || !in_lan(e, client) ||
+	    (cx = client_get(e, client, NULL)) < 0)
+		return;
+	if ((p = pair_get(e, cx, pl, now_us)) != NULL)
+		p->bytes += bytes;
+}
+
+size_t
+engine_export_addrs(const struct engine *e, struct state_ip *v, size_t max)
+{
+	const struct platform *pl;
+	const struct ipent *ip;
+	size_t i, n = 0;
+
+	for (i = 0; i < e->ipsets * WAYS; i++) {
+		ip = &e->ips[i];
+		if (!ip->used || ip->expires <= e->now || ip->shared ||
+		    ip->platform == NO_PLATFORM ||
+		    (pl = catalog_platform(e->o.cat, ip->platform)) == NULL ||
+		    strlen(pl->id) >= sizeof(v->platform))
+			continue;
+		if (n < max) {
+			memset(&v[n], 0, sizeof(v[n]));
+			v[n].addr = ip->a;
+			memcpy(v[n].platform, pl->id, strlen(pl->id) + 1);
+			v[n].expires = ip->expires;
+		}
+		n++;
+	}
+	return n;
+}
+
+void
+engine_restore_addrs(struct engine *e, const struct state_ip *v, size_t n,
+    uint64_t now_us)
+{
+	const struct platform *pl;
+	struct ipent *ip;
+	int64_t now = (int64_t)(now_us / US);
+	size_t i;
+
+	if (now > e->now)
+		e->now = now;
+	for (i = 0; i < n; i++) {
+		if (v[i].expires <= now ||
+		    (pl = catalog_find(e->o.cat, v[i].platform)) == NULL ||
+		    in_lan(e, &v[i].addr))
+			continue;
+		ip = ip_get(e, &v[i].addr);
+		ip->platform = pl->index;
+		ip->expires = v[i].expires;
+		ip->last = now;
+		if (pl->shared_infra)
+			ip->shared = 1;
+		/* The kernel kept its element (on_exit = keep) or the
+		 * enforcer puts it back: tell it either way. */
+		if (!ip->shared && e->o.enf != NULL && e->o.enf->addr != NULL) {
+			e->o.enf->addr(e->o.arg, &ip->a, pl,
+			    (uint32_t)(ip->expires - now));
+			ip->enforced = 1;
+		}
+	}
 }
 
 static int

@@ -1,7 +1,8 @@
 /*
  * schoolgated: the schoolgate daemon.
  *
- *   schoolgated [-dv] [-f conf] [-P platforms_dir]      run
+ *   schoolgated [-dv] [-f conf] [-P platforms_dir] [--clock START[,RATEx]]
+ *                                                       run
  *   schoolgated -n [-v] [-f conf] [-P platforms_dir]    check the config
  *   schoolgated --replay FILE [-v] [-f conf] [-P dir] [--json]
  */
@@ -11,10 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "classify.h"
 #include "config.h"
 #include "log.h"
+#include "loop.h"
 #include "replay.h"
 
 #define DEFAULT_CONF		"/etc/schoolgate/schoolgate.conf"
@@ -24,7 +27,8 @@ static _Noreturn void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: schoolgated [-dnv] [-f conf] [-P platforms_dir]\n"
+	    "usage: schoolgated [-dnv] [-f conf] [-P platforms_dir] "
+	    "[--clock start[,ratex]]\n"
 	    "       schoolgated --replay file [-v] [--json] [-f conf] "
 	    "[-P platforms_dir]\n");
 	exit(2);
@@ -64,14 +68,17 @@ load_catalog(const char *dir, int required)
 int
 main(int argc, char *argv[])
 {
-	enum { OPT_REPLAY = 256, OPT_JSON };
+	enum { OPT_REPLAY = 256, OPT_JSON, OPT_CLOCK };
 	static const struct option longopts[] = {
 		{ "replay",	required_argument,	NULL,	OPT_REPLAY },
+		{ "clock",	required_argument,	NULL,	OPT_CLOCK },
 		{ "json",	no_argument,		NULL,	OPT_JSON },
 		{ "help",	no_argument,		NULL,	'h' },
 		{ NULL,		0,			NULL,	0 },
 	};
 	const char *conffile = NULL, *platforms = NULL, *replay = NULL;
+	const char *clock = NULL, *platforms_opt;
+	struct loop_opts lo;
 	int ch, debug = 0, verbose = 0, noaction = 0, json = 0, rc;
 	struct config *cfg = NULL;
 	struct catalog *cat;
@@ -101,14 +108,19 @@ main(int argc, char *argv[])
 		case OPT_JSON:
 			json = 1;
 			break;
+		case OPT_CLOCK:
+			clock = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
 	if (optind != argc || (json && replay == NULL) ||
-	    (noaction && replay != NULL))
+	    (noaction && replay != NULL) ||
+	    (clock != NULL && (replay != NULL || noaction)))
 		usage();
 	log_init(verbose > 1, 0, "schoolgated");
+	platforms_opt = platforms;
 
 	/* Replay works without a config: it is a pure classifier then. */
 	if (conffile != NULL || replay == NULL) {
@@ -151,9 +163,20 @@ main(int argc, char *argv[])
 		config_free(cfg);
 		return rc != 0;
 	}
-	(void)debug;
-	log_warnx("enforcement mode is not available in this build; "
-	    "use -n or --replay");
+	/* Run.  The loop loads everything again itself, so a reload and
+	 * a start read the same way. */
 	config_free(cfg);
-	return 1;
+	if (!debug) {
+		if (daemon(0, 0) == -1) {
+			log_warn("daemon");
+			return 1;
+		}
+		log_init(verbose > 1, 1, "schoolgated");
+	}
+	memset(&lo, 0, sizeof(lo));
+	lo.conffile = conffile;
+	lo.platforms = platforms_opt;
+	lo.verbose = verbose;
+	lo.clock = clock;
+	return loop_run(&lo);
 }

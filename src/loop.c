@@ -1,0 +1,791 @@
+/*
+ * loop: the daemon's event loop and the glue between the engine and the
+ * kernel (see loop.h).
+ *
+ * Per iteration: read the clock once; if a tick is due, read the
+ * kernel's meter counters into the engine; let the engine run what is
+ * due (the meter, verdicts that end); handle the ready descriptors --
+ * packets go through observe into the engine, whose verdicts and
+ * learned addresses become nft elements in one batch; save the state
+ * when the allowance used changed (before the batch that could grant
+ * anything is sent); commit the batch; arm the timer for the next thing
+ * due.
+ */
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "classify.h"
+#include "config.h"
+#include "engine.h"
+#include "identity.h"
+#include "log.h"
+#include "loop.h"
+#include "meter.h"
+#include "nft.h"
+#include "observe.h"
+#include "overrides.h"
+#include "policy.h"
+#include "quota.h"
+#include "schedule.h"
+#include "state.h"
+#include "tz.h"
+
+#define US		1000000ULL
+#define MAX_IFACES	16
+#define DISPATCH_MAX	256		/* frames per handle per wake-up */
+#define FLOW_TIMEOUT_S	3600		/* a named flow's element */
+#define STATE_EVERY_S	300		/* save learned addresses this often */
+
+struct daemon {
+	const struct loop_opts	*opts;
+	struct config		*cfg;
+	struct catalog		*cat;
+	struct tz		*tz;
+	struct schedule		*sched;
+	struct overrides	*ovr;
+	struct identity		*id;
+	struct quota		*quota;
+	struct engine		*engine;
+	struct observer		*obs;
+	struct capture		*caps[MAX_IFACES];
+	size_t			 ncaps;
+	struct nft		*nft;
+	struct nft_batch	*batch;
+	struct meter		*meter;
+
+	int			 ep, sigfd, timerfd, inofd;
+
+	/* The clock: real, or the test clock. */
+	bool			 testclock;
+	uint64_t		 clock_start;	/* us, simulated */
+	uint64_t		 mono0;		/* us, CLOCK_MONOTONIC */
+	double			 rate;
+	uint64_t		 now;		/* us, this iteration */
+
+	int64_t			 next_meter;	/* s: next counters read */
+	uint64_t		 charged;	/* engine's, at the last save */
+	int64_t			 saved;		/* s: last successful save */
+	bool			 save_failing;
+	bool			 quit;
+	bool			 ovr_dirty;
+	bool			 destroy;	/* the kernel knows "destroy" */
+	uint64_t		 batch_failures;
+};
+
+/*
+ * The clock.
+ */
+static uint64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * US + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t
+clock_now(const struct daemon *d)
+{
+	struct timespec ts;
+
+	if (d->testclock)
+		return d->clock_start +
+		    (uint64_t)((double)(mono_us() - d->mono0) * d->rate);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * US + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Simulated seconds -> real milliseconds, for kernel timeouts. */
+static uint64_t
+real_ms(const struct daemon *d, int64_t secs)
+{
+	double ms;
+
+	if (secs <= 0)
+		return 1;
+	ms = (double)secs * 1000.0 / (d->testclock ? d->rate : 1.0);
+	return ms < 1.0 ? 1 : (uint64_t)ms;
+}
+
+int
+loop_parse_clock(const char *s, const struct tz *tz, uint64_t *start,
+    double *rate, char *why, size_t whylen)
+{
+	unsigned y, mo, da, h, mi, sec = 0;
+	double r = 1.0;
+	char rest[32] = "", x = 0;
+	int n, consumed = 0;
+	int64_t t;
+
+	n = sscanf(s, "%4u-%2u-%2uT%2u:%2u%n", &y, &mo, &da, &h, &mi,
+	    &consumed);
+	if (n != 5) {
+		snprintf(why, whylen, "'%s' is not YYYY-MM-DDTHH:MM[:SS]"
+		    "[,RATEx]", s);
+		return -EINVAL;
+	}
+	s += consumed;
+	if (*s == ':') {
+		if (sscanf(s, ":%2u%n", &sec, &consumed) != 1 || sec > 59) {
+			snprintf(why, whylen, "bad seconds in the clock");
+			return -EINVAL;
+		}
+		s += consumed;
+	}
+	if (*s == ',') {
+		if (sscanf(s, ",%lf%c%31s", &r, &x, rest) != 2 || x != 'x' ||
+		    !(r >= 1.0 && r <= 3600.0)) {
+			snprintf(why, whylen, "the rate is 1x to 3600x, such "
+			    "as 60x");
+			return -EINVAL;
+		}
+	} else if (*s != '\0') {
+		snprintf(why, whylen, "unexpected '%s' after the time", s);
+		return -EINVAL;
+	}
+	if (y < 2000 || y > 2099 || mo < 1 || mo > 12 || da < 1 || da > 31 ||
+	    h > 23 || mi > 59) {
+		snprintf(why, whylen, "no such date or time");
+		return -EINVAL;
+	}
+	t = tz_instant(tz, tz_days_from_civil((int32_t)y, mo, da),
+	    (int32_t)(h * 3600 + mi * 60 + sec));
+	*start = (uint64_t)t * US;
+	*rate = r;
+	return 0;
+}
+
+/*
+ * The enforcer: engine events -> nft elements in the batch.
+ */
+static uint32_t
+mark_of(const struct platform *p)
+{
+	return (uint32_t)p->index + 1;
+}
+
+static void
+batch_err(struct daemon *d, int r, const char *what)
+{
+	if (r < 0)
+		log_warnx("nft: cannot queue %s: %s", what, strerror(-r));
+	(void)d;
+}
+
+static void
+on_verdict(const struct engine_verdict *ev, void *arg)
+{
+	struct daemon *d = arg;
+	const struct policy_verdict *v = ev->v;
+	char ab[ADDR_STRLEN], until[40] = "-";
+	int64_t now = (int64_t)(d->now / US);
+	bool was = !ev->first && verdict_blocks(ev->prev);
+	uint64_t timeout = 0;
+
+	addr_format(&ev->client, ab, sizeof(ab));
+	if (v->until != POLICY_NEVER)
+		tz_format(d->tz, v->until, until, sizeof(until));
+	log_info("verdict %s %s (%s/%s): %s until %s", ab, ev->platform->id,
+	    ev->holder, ev->who->group->name, verdict_str(v->verdict), until);
+	/*
+	 * Without "destroy", removing an element the kernel expired a
+	 * moment ago would refuse the whole batch: leave one that ends
+	 * now (or within a second of slack) to its timeout.
+	 */
+	if (was && !d->destroy && ev->prev_until != POLICY_NEVER &&
+	    ev->prev_until <= now + 1)
+		was = false;
+	if (verdict_blocks(v->verdict)) {
+		if (v->until != POLICY_NEVER)
+			timeout = real_ms(d, v->until - now);
+		/* Replace: the new element carries the new timeout. */
+		if (was)
+			batch_err(d, nft_del_deny(d->batch, &ev->client,
+			    mark_of(ev->platform)), "deny removal");
+		batch_err(d, nft_add_deny(d->batch, &ev->client,
+		    mark_of(ev->platform), timeout), "deny");
+	} else if (was)
+		batch_err(d, nft_del_deny(d->batch, &ev->client,
+		    mark_of(ev->platform)), "deny removal");
+}
+
+static void
+on_addr(void *arg, const struct addr *server, const struct platform *p,
+    uint32_t ttl)
+{
+	struct daemon *d = arg;
+
+	if (p == NULL) {
+		batch_err(d, nft_del_addr(d->batch, server), "address removal");
+		return;
+	}
+	/* A new answer starts the TTL again: replace the element. */
+	if (d->destroy)
+		batch_err(d, nft_del_addr(d->batch, server),
+		    "address refresh");
+	batch_err(d, nft_add_addr(d->batch, server, mark_of(p),
+	    real_ms(d, ttl)), "address");
+}
+
+static void
+on_flow(void *arg, const struct addr *client, const struct addr *server,
+    uint16_t cport, uint8_t proto, const struct platform *p, bool exempt)
+{
+	struct daemon *d = arg;
+
+	(void)proto;
+	batch_err(d, nft_add_flow(d->batch, client, server, cport,
+	    exempt ? 0 : mark_of(p), real_ms(d, FLOW_TIMEOUT_S)), "flow");
+}
+
+static const struct engine_enforcer enforcer = { on_addr, on_flow };
+
+static void
+on_observation(const struct observation *ob, void *arg)
+{
+	struct daemon *d = arg;
+
+	engine_observe(d->engine, ob);
+}
+
+static void
+on_frame(void *arg, int dlt, const uint8_t *frame, size_t caplen,
+    uint64_t ts_us)
+{
+	struct daemon *d = arg;
+
+	/* The loop's clock, not the packet's: the test clock rules. */
+	(void)ts_us;
+	observer_frame(d->obs, dlt, frame, caplen, d->now);
+}
+
+/*
+ * Commit what the iteration queued.  A batch the kernel refuses is
+ * applied not at all: say so loudly.  The usual cause is removing an
+ * element the kernel has just expired; the next change repairs it.
+ */
+static void
+commit(struct daemon *d)
+{
+	char *cause = NULL;
+
+	if (nft_batch_count(d->batch) == 0)
+		return;
+	if (nft_commit(d->nft, d->batch, &cause) < 0) {
+		d->batch_failures++;
+		log_warnx("nft: batch of %zu changes refused: %s",
+		    nft_batch_count(d->batch), cause ? cause : "?");
+		free(cause);
+	}
+	nft_batch_reset(d->batch);
+}
+
+/*
+ * State.
+ */
+static int32_t
+today(const struct daemon *d)
+{
+	struct tz_local l;
+
+	tz_local(d->tz, (int64_t)(d->now / US), &l);
+	return l.day;
+}
+
+static void
+state_write(struct daemon *d)
+{
+	struct state st;
+	size_t nq, ni;
+	char *cause = NULL;
+	int r;
+
+	memset(&st, 0, sizeof(st));
+	st.saved = (int64_t)(d->now / US);
+	nq = quota_export(d->quota, today(d), NULL, 0);
+	ni = engine_export_addrs(d->engine, NULL, 0);
+	if ((nq > 0 && (st.quota = calloc(nq, sizeof(*st.quota))) == NULL) ||
+	    (ni > 0 && (st.ips = calloc(ni, sizeof(*st.ips))) == NULL)) {
+		log_warnx("state: out of memory; retrying at the next tick");
+		d->save_failing = true;
+		free(st.quota);
+		return;
+	}
+	st.nquota = quota_export(d->quota, today(d), st.quota, nq);
+	st.nips = engine_export_addrs(d->engine, st.ips, ni);
+	r = state_save(d->cfg->gateway.state_dir, &st, &cause);
+	free(st.quota);
+	free(st.ips);
+	if (r < 0) {
+		/* Loud, and again at every tick until it works: the use
+		 * recorded on disk is falling behind. */
+		log_warnx("state: NOT SAVED: %s; retrying at the next tick",
+		    cause ? cause : strerror(-r));
+		free(cause);
+		d->save_failing = true;
+		return;
+	}
+	if (d->save_failing)
+		log_info("state: saved again");
+	d->save_failing = false;
+	d->saved = st.saved;
+}
+
+static void
+state_read(struct daemon *d)
+{
+	struct state st;
+	char *cause = NULL;
+	int r;
+
+	r = state_load(d->cfg->gateway.state_dir, &st, &cause);
+	if (r == -ENOENT)
+		return;
+	if (r < 0) {
+		log_warnx("state: %s; starting without it",
+		    cause ? cause : strerror(-r));
+		free(cause);
+		return;
+	}
+	if (quota_restore(d->quota, today(d), st.quota, st.nquota) < 0)
+		log_warnx("state: allowance table full while restoring");
+	engine_restore_addrs(d->engine, st.ips, st.nips, d->now);
+	log_info("state: restored %zu allowances, %zu addresses (saved %lld)",
+	    st.nquota, st.nips, (long long)st.saved);
+	state_clear(&st);
+}
+
+/*
+ * The meter: the kernel's counters into the engine.
+ */
+static void
+on_meter(const struct addr *client, uint32_t mark, uint64_t bytes,
+    uint64_t packets, void *arg)
+{
+	struct daemon *d = arg;
+	const struct platform *p;
+	uint64_t delta;
+
+	(void)packets;
+	delta = meter_feed(d->meter, client, mark, bytes);
+	if (mark == 0 || (p = catalog_platform(d->cat, mark - 1)) == NULL)
+		return;
+	engine_add_bytes(d->engine, client, p, delta, d->now);
+}
+
+static void
+meter_read(struct daemon *d)
+{
+	char *cause = NULL;
+
+	meter_begin(d->meter);
+	if (nft_meter_read(d->nft, on_meter, d, &cause) < 0) {
+		log_warnx("meter: %s", cause ? cause : "cannot read counters");
+		free(cause);
+	}
+	meter_end(d->meter);
+}
+
+static void
+prime_meter(const struct addr *client, uint32_t mark, uint64_t bytes,
+    uint64_t packets, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)packets;
+	(void)meter_feed(d->meter, client, mark, bytes);
+}
+
+/*
+ * Overrides.
+ */
+static void
+overrides_reload(struct daemon *d)
+{
+	struct overrides *o;
+	char *cause = NULL;
+	size_t i;
+
+	d->ovr_dirty = false;
+	o = overrides_load_dir(d->cfg->gateway.overrides_dir, d->cfg, d->cat,
+	    &cause);
+	if (o == NULL) {
+		log_warnx("overrides: %s; the previous ones stay in force",
+		    cause ? cause : "cannot read");
+		free(cause);
+		return;
+	}
+	for (i = 0; i < o->nrejected; i++)
+		log_warnx("override rejected: %s", o->rejected[i].cause);
+	log_info("overrides: %zu in force, %zu rejected", o->n, o->nrejected);
+	engine_set_overrides(d->engine, o, d->now);
+	overrides_free(d->ovr);
+	d->ovr = o;
+}
+
+/*
+ * Setup and teardown.
+ */
+static int
+ep_add(struct daemon *d, int fd, uint32_t tag)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u32 = tag;
+	return epoll_ctl(d->ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+enum { TAG_SIGNAL = 1000, TAG_TIMER, TAG_INOTIFY };
+
+static int
+start(struct daemon *d)
+{
+	const struct loop_opts *o = d->opts;
+	struct engine_opts eo;
+	struct nft_setup ns;
+	sigset_t mask;
+	char *cause = NULL, why[160];
+	const char *platforms;
+	size_t i;
+	int r;
+
+	if ((d->cfg = config_load(o->conffile, &cause)) == NULL)
+		goto cause;
+	platforms = o->platforms ? o->platforms : d->cfg->gateway.platforms_dir;
+	if ((d->cat = catalog_load_dir(platforms, &cause)) == NULL ||
+	    (d->tz = tz_load(d->cfg->gateway.timezone, &cause)) == NULL ||
+	    (d->sched = schedule_new(d->cfg, d->tz, &cause)) == NULL ||
+	    (d->id = identity_new(d->cfg, &cause)) == NULL)
+		goto cause;
+	d->rate = 1.0;
+	if (o->clock != NULL) {
+		if (loop_parse_clock(o->clock, d->tz, &d->clock_start,
+		    &d->rate, why, sizeof(why)) < 0) {
+			log_warnx("--clock: %s", why);
+			return -1;
+		}
+		d->testclock = true;
+		d->mono0 = mono_us();
+		log_warnx("TEST CLOCK: time starts at %s and runs %gx real "
+		    "time; the firewall follows it.  Never use this on a "
+		    "school's gateway", o->clock, d->rate);
+	}
+	d->now = clock_now(d);
+	if ((d->ovr = overrides_load_dir(d->cfg->gateway.overrides_dir,
+	    d->cfg, d->cat, &cause)) == NULL)
+		goto cause;
+	for (i = 0; i < d->ovr->nrejected; i++)
+		log_warnx("override rejected: %s", d->ovr->rejected[i].cause);
+	if ((d->quota = quota_new()) == NULL ||
+	    (d->meter = meter_new()) == NULL ||
+	    (d->batch = nft_batch_new()) == NULL)
+		goto nomem;
+	memset(&eo, 0, sizeof(eo));
+	eo.cfg = d->cfg;
+	eo.cat = d->cat;
+	eo.id = d->id;
+	eo.policy.cfg = d->cfg;
+	eo.policy.sched = d->sched;
+	eo.policy.ovr = d->ovr;
+	eo.quota = d->quota;
+	eo.cb = on_verdict;
+	eo.enf = &enforcer;
+	eo.arg = d;
+	if ((d->engine = engine_new(&eo)) == NULL ||
+	    (d->obs = observer_new(d->cat, on_observation, d)) == NULL)
+		goto nomem;
+
+	/* The table first: from here the kernel enforces. */
+	if ((d->nft = nft_open(&cause)) == NULL)
+		goto cause;
+	d->destroy = nft_destroy_supported(d->nft);
+	nft_batch_destroy(d->batch, d->destroy);
+	if (!d->destroy)
+		log_info("nft: this kernel has no \"destroy\" (Linux < 6.3): "
+		    "elements about to expire are left to expire");
+	memset(&ns, 0, sizeof(ns));
+	ns.lan = d->cfg->gateway.lan;
+	ns.nlan = d->cfg->gateway.nlan;
+	ns.persist = d->cfg->gateway.on_exit == CONFIG_ON_EXIT_KEEP;
+	if (d->cfg->blockpage.enabled) {
+		ns.blockpage = true;
+		if (d->cfg->blockpage.listen.family == AF_INET)
+			ns.bp4 = d->cfg->blockpage.listen;
+		else
+			ns.bp6 = d->cfg->blockpage.listen;
+		ns.bp_port = d->cfg->blockpage.port;
+	}
+	if ((r = nft_table_exists(d->nft, &cause)) < 0)
+		goto cause;
+	if (r == 1)
+		log_info("nft: adopting table inet %s", NFT_TABLE_NAME);
+	if (nft_build_setup(d->batch, &ns) < 0)
+		goto nomem;
+	if (nft_commit(d->nft, d->batch, &cause) < 0)
+		goto cause;
+	nft_batch_reset(d->batch);
+
+	/* What the last run knew; counters already in the kernel belong
+	 * to it, not to this run's first tick. */
+	state_read(d);
+	commit(d);
+	meter_begin(d->meter);
+	if (nft_meter_read(d->nft, prime_meter, d, &cause) < 0) {
+		log_warnx("meter: %s", cause ? cause : "?");
+		free(cause);
+		cause = NULL;
+	}
+	meter_end(d->meter);
+
+	for (i = 0; i < d->cfg->gateway.ninterfaces; i++) {
+		if (d->ncaps == MAX_IFACES) {
+			log_warnx("more than %d interfaces", MAX_IFACES);
+			return -1;
+		}
+		d->caps[d->ncaps] = capture_open_live(
+		    d->cfg->gateway.interfaces[i],
+		    (size_t)d->cfg->gateway.capture_buffer, &cause);
+		if (d->caps[d->ncaps] == NULL)
+			goto cause;
+		d->ncaps++;
+	}
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
+	    (d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) ==
+	    -1 ||
+	    (d->timerfd = timerfd_create(CLOCK_MONOTONIC,
+	    TFD_NONBLOCK | TFD_CLOEXEC)) == -1 ||
+	    (d->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1 ||
+	    (d->ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		log_warn("event loop setup");
+		return -1;
+	}
+	/* A missing overrides.d is an empty one; watch it once it is
+	 * there (the next reload looks again). */
+	if (inotify_add_watch(d->inofd, d->cfg->gateway.overrides_dir,
+	    IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+	    IN_CREATE | IN_ATTRIB) == -1)
+		log_warn("cannot watch %s", d->cfg->gateway.overrides_dir);
+	for (i = 0; i < d->ncaps; i++)
+		if (ep_add(d, capture_fd(d->caps[i]), (uint32_t)i) == -1)
+			goto eperr;
+	if (ep_add(d, d->sigfd, TAG_SIGNAL) == -1 ||
+	    ep_add(d, d->timerfd, TAG_TIMER) == -1 ||
+	    ep_add(d, d->inofd, TAG_INOTIFY) == -1)
+		goto eperr;
+	d->next_meter = (int64_t)(d->now / US) / d->cfg->gateway.tick *
+	    d->cfg->gateway.tick + d->cfg->gateway.tick;
+	d->saved = (int64_t)(d->now / US);
+	log_info("started: %zu interface(s), %zu platforms, %zu overrides",
+	    d->ncaps, catalog_nplatforms(d->cat), d->ovr->n);
+	return 0;
+eperr:
+	log_warn("epoll");
+	return -1;
+nomem:
+	log_warnx("out of memory");
+	return -1;
+cause:
+	if (cause != NULL) {
+		log_warnx("%s", cause);
+		free(cause);
+	}
+	return -1;
+}
+
+static void
+stop(struct daemon *d)
+{
+	char *cause = NULL;
+	size_t i;
+
+	if (d->engine != NULL && d->cfg != NULL) {
+		engine_flush(d->engine);
+		state_write(d);
+	}
+	if (d->nft != NULL && d->batch != NULL && d->cfg != NULL &&
+	    d->cfg->gateway.on_exit == CONFIG_ON_EXIT_FLUSH) {
+		nft_batch_reset(d->batch);
+		if (nft_build_delete(d->batch) == 0 &&
+		    nft_commit(d->nft, d->batch, &cause) < 0) {
+			log_warnx("nft: cannot remove the table: %s",
+			    cause ? cause : "?");
+			free(cause);
+		}
+	}
+	for (i = 0; i < d->ncaps; i++)
+		capture_close(d->caps[i]);
+	observer_free(d->obs);
+	engine_free(d->engine);
+	nft_batch_free(d->batch);
+	nft_close(d->nft);
+	meter_free(d->meter);
+	quota_free(d->quota);
+	identity_free(d->id);
+	overrides_free(d->ovr);
+	schedule_free(d->sched);
+	tz_free(d->tz);
+	catalog_free(d->cat);
+	config_free(d->cfg);
+	if (d->ep > 0)
+		close(d->ep);
+	if (d->sigfd > 0)
+		close(d->sigfd);
+	if (d->timerfd > 0)
+		close(d->timerfd);
+	if (d->inofd > 0)
+		close(d->inofd);
+}
+
+/*
+ * The loop.
+ */
+static void
+arm_timer(struct daemon *d)
+{
+	struct itimerspec its;
+	int64_t next = engine_next(d->engine), now = (int64_t)(d->now / US);
+	uint64_t ms;
+
+	if (d->next_meter < next)
+		next = d->next_meter;
+	ms = next <= now ? 1 : real_ms(d, next - now);
+	if (ms > 60000)
+		ms = 60000;		/* look at the clock now and then */
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = (time_t)(ms / 1000);
+	its.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
+	if (timerfd_settime(d->timerfd, 0, &its, NULL) == -1)
+		log_warn("timerfd_settime");
+}
+
+static void
+handle_signals(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			log_info("stopping on signal %u", si.ssi_signo);
+			d->quit = true;
+			break;
+		case SIGHUP:
+			/* The whole config is reloaded by a later version;
+			 * the overrides are read again now. */
+			log_info("SIGHUP: reading the overrides again");
+			d->ovr_dirty = true;
+			break;
+		case SIGUSR1:
+			log_info("SIGUSR1: no log files to reopen");
+			break;
+		}
+	}
+}
+
+static void
+drain(int fd)
+{
+	char buf[4096];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+static void
+tick(struct daemon *d)
+{
+	int64_t now = (int64_t)(d->now / US);
+	uint64_t charged;
+
+	if (now >= d->next_meter) {
+		meter_read(d);
+		d->next_meter = now / d->cfg->gateway.tick *
+		    d->cfg->gateway.tick + d->cfg->gateway.tick;
+	}
+	engine_advance(d->engine, d->now);
+	/* Charge before grant: the use is on disk before the batch that
+	 * acts on it goes out.  A crash in between loses one tick. */
+	charged = engine_stats(d->engine)->charged;
+	if (charged != d->charged || d->save_failing ||
+	    now - d->saved >= STATE_EVERY_S) {
+		d->charged = charged;
+		state_write(d);
+	}
+}
+
+int
+loop_run(const struct loop_opts *o)
+{
+	struct daemon d;
+	struct epoll_event evs[MAX_IFACES + 4];
+	char *cause = NULL;
+	int n, i;
+
+	memset(&d, 0, sizeof(d));
+	d.opts = o;
+	d.ep = d.sigfd = d.timerfd = d.inofd = -1;
+	if (start(&d) < 0) {
+		stop(&d);
+		return 1;
+	}
+	while (!d.quit) {
+		arm_timer(&d);
+		n = epoll_wait(d.ep, evs, (int)(sizeof(evs) / sizeof(evs[0])),
+		    -1);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("epoll_wait");
+			break;
+		}
+		d.now = clock_now(&d);
+		tick(&d);
+		for (i = 0; i < n; i++) {
+			uint32_t tag = evs[i].data.u32;
+
+			if (tag < d.ncaps) {
+				if (capture_dispatch(d.caps[tag], DISPATCH_MAX,
+				    on_frame, &d, &cause) < 0) {
+					log_warnx("%s", cause ? cause : "?");
+					free(cause);
+					cause = NULL;
+				}
+			} else if (tag == TAG_SIGNAL)
+				handle_signals(&d);
+			else if (tag == TAG_TIMER)
+				drain(d.timerfd);
+			else if (tag == TAG_INOTIFY) {
+				drain(d.inofd);
+				d.ovr_dirty = true;
+			}
+		}
+		if (d.ovr_dirty)
+			overrides_reload(&d);
+		commit(&d);
+	}
+	stop(&d);
+	return 0;
+}
