@@ -150,6 +150,12 @@ $(B)/bench_classify: $(B)/obj/bench/bench_classify.o $(B)/obj/classify.o $(B)/ob
 
 BENCH_TOOLS += $(B)/bench_classify
 
+# The engine's memory with 5 000 devices and 100 000 learned addresses.
+$(B)/bench_engine: $(B)/obj/bench/bench_engine.o $(B)/libschoolgate.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+BENCH_TOOLS += $(B)/bench_engine
+
 # Batched nft element updates against the kernel (root, own netns).
 $(B)/bench_nft: $(B)/obj/bench/bench_nft.o $(B)/obj/nft.o $(B)/obj/addr.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -32,7 +32,7 @@
 #include "policy.h"
 #include "quota.h"
 
-#define ENGINE_IPS_MAX		131072	/* learned and other addresses */
+#define ENGINE_IPS_MAX		262144	/* learned and other addresses */
 #define ENGINE_FLOWS_MAX	65536	/* flows named by SNI/Host */
 #define ENGINE_CLIENTS_MAX	65536
 #define ENGINE_PAIRS_MAX	131072	/* (client, platform) */
@@ -89,7 +89,11 @@ struct engine_stats {
 	uint64_t	untrusted;	/* answers not trusted: no query seen */
 	uint64_t	never_block;	/* answers naming never_block addrs */
 	uint64_t	shared;		/* addresses marked shared */
-	uint64_t	full;		/* entries refused: a table full */
+	uint64_t	full;		/* devices, pairs, allowances refused:
+					   a table full */
+	uint64_t	full_ips;	/* live addresses pushed out of the
+					   cache by newer ones */
+	uint64_t	full_flows;	/* live named flows pushed out */
 	uint64_t	ticks;
 	uint64_t	charged;	/* active ticks charged */
 	uint64_t	verdicts;	/* verdict changes reported */

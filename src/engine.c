@@ -263,7 +263,7 @@ ip_get(struct engine *e, const struct addr *a)
 			victim = &set[i];
 	}
 	if (victim->used && victim->expires > e->now)
-		e->stats.full++;
+		e->stats.full_ips++;
 	memset(victim, 0, sizeof(*victim));
 	victim->used = 1;
 	victim->a = *a;
@@ -306,7 +306,7 @@ flow_get(struct engine *e, const struct flowkey *k)
 			victim = &set[i];
 	}
 	if (victim->used && victim->last + ENGINE_FLOW_IDLE > e->now)
-		e->stats.full++;
+		e->stats.full_flows++;
 	memset(victim, 0, sizeof(*victim));
 	victim->used = 1;
 	victim->k = *k;
