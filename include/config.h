@@ -11,6 +11,8 @@
  *                  platforms_dir [/etc/schoolgate/platforms.d],
  *                  overrides_dir [/etc/schoolgate/overrides.d],
  *                  never_block (address/prefix list) [none],
+ *                  resolvers (address/prefix list, or observed)
+ *                  [observed],
  *                  on_exit (keep|flush) [keep], tick (duration) [10s],
  *                  capture_buffer (size) [4M],
  *                  default_group (group for LAN clients that match no
@@ -190,6 +192,8 @@ struct config {
 		const char		*overrides_dir;
 		const struct cidr	*never_block;
 		size_t			 nnever_block;
+		const struct cidr	*resolvers;	/* none: observed */
+		size_t			 nresolvers;
 		enum config_on_exit	 on_exit;
 		uint32_t		 tick;		/* seconds */
 		uint64_t		 capture_buffer; /* bytes */

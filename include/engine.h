@@ -87,6 +87,8 @@ struct engine_holder {
 struct engine_stats {
 	uint64_t	learned;	/* addresses learned from DNS */
 	uint64_t	untrusted;	/* answers not trusted: no query seen */
+	uint64_t	untrusted_resolver; /* from a resolver not (yet)
+					   trusted: see resolvers */
 	uint64_t	never_block;	/* answers naming never_block addrs */
 	uint64_t	shared;		/* addresses marked shared */
 	uint64_t	full;		/* devices, pairs, allowances refused:
@@ -142,6 +144,16 @@ size_t		 engine_export_addrs(const struct engine *,
 /* Put back addresses from the state file (expired ones are skipped). */
 void		 engine_restore_addrs(struct engine *, const struct state_ip *v,
 		    size_t n, uint64_t now_us);
+
+/*
+ * A denial the kernel kept from the last run (on_exit = keep, adopted):
+ * decide (client, p) now and report it as a first verdict, so that the
+ * enforcer can replace or remove the kept element.  false when the
+ * engine has no reason to deny it at all (the client is not managed,
+ * its group does not police p, or a table is full).
+ */
+bool		 engine_adopt(struct engine *, const struct addr *client,
+		    const struct platform *p, uint64_t now_us);
 
 /* The next instant (seconds) something is due: a tick's end or a
  * verdict's until.  The daemon arms its timer for it. */

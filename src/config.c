@@ -626,7 +626,8 @@ static const char *const sect_words[SECT_NKINDS] = {
 
 enum key_id {
 	K_INTERFACE, K_LAN, K_TIMEZONE, K_STATE_DIR, K_PLATFORMS_DIR,
-	K_OVERRIDES_DIR, K_NEVER_BLOCK, K_ON_EXIT, K_TICK, K_CAPTURE_BUFFER,
+	K_OVERRIDES_DIR, K_NEVER_BLOCK, K_RESOLVERS, K_ON_EXIT, K_TICK,
+	K_CAPTURE_BUFFER,
 	K_DEFAULT_GROUP,
 	K_SCHOOL_DAYS, K_LESSONS, K_LESSONS_DAY, K_BREAKS, K_BREAKS_DAY,
 	K_TERMS, K_CLOSED,
@@ -658,6 +659,8 @@ static const struct keydef keydefs[] = {
 	    "an absolute path" },
 	{ SECT_GATEWAY, "never_block", K_NEVER_BLOCK, false,
 	    "addresses or prefixes, or none" },
+	{ SECT_GATEWAY, "resolvers", K_RESOLVERS, false,
+	    "addresses or prefixes, or observed" },
 	{ SECT_GATEWAY, "on_exit", K_ON_EXIT, false, "keep or flush" },
 	{ SECT_GATEWAY, "tick", K_TICK, false, "a duration, e.g. 10s" },
 	{ SECT_GATEWAY, "capture_buffer", K_CAPTURE_BUFFER, false,
@@ -2570,6 +2573,19 @@ key_parse(struct st *st, const struct rsect *s, const struct rkey *k)
 		cfg->gateway.nnever_block = prefixes_parse(&kc, true,
 		    &cfg->gateway.never_block, &unused);
 		break;
+	case K_RESOLVERS: {
+		struct item *v = NULL;
+		int n;
+
+		/* "observed", the default, is an empty list.  items_get
+		 * reports a bad list once; prefixes_parse reads it again. */
+		if ((n = items_get(&kc, false, CONFIG_LIST_MAX, &v)) < 0 ||
+		    (n == 1 && strcmp(v[0].s, "observed") == 0))
+			break;
+		cfg->gateway.nresolvers = prefixes_parse(&kc, false,
+		    &cfg->gateway.resolvers, &unused);
+		break;
+	}
 	case K_ON_EXIT:
 		if ((w = word_get(&kc, on_exit_words)) >= 0)
 			cfg->gateway.on_exit = (enum config_on_exit)w;
@@ -3538,6 +3554,11 @@ config_print(FILE *f, const struct config *cfg)
 	pr_value(f, "overrides_dir", cfg->gateway.overrides_dir);
 	pr_prefixes(f, "never_block", cfg->gateway.never_block,
 	    cfg->gateway.nnever_block);
+	if (cfg->gateway.nresolvers == 0)
+		pr_value(f, "resolvers", "observed");
+	else
+		pr_prefixes(f, "resolvers", cfg->gateway.resolvers,
+		    cfg->gateway.nresolvers);
 	pr_value(f, "on_exit", on_exit_words[cfg->gateway.on_exit]);
 	config_format_duration(cfg->gateway.tick, buf, sizeof(buf));
 	pr_value(f, "tick", buf);

@@ -99,6 +99,17 @@ struct nbent {
 	uint8_t		used;
 };
 
+/* A resolver seen answering LAN clients (resolvers = observed). */
+#define RESOLVERS_MAX		64
+#define RESOLVER_CLIENTS	3	/* distinct clients make it trusted */
+
+struct resolver {
+	struct addr	server;
+	struct addr	clients[RESOLVER_CLIENTS];
+	size_t		nclients;
+	int64_t		last;
+};
+
 struct engine {
 	struct engine_opts	 o;
 	const struct tz		*tz;
@@ -110,6 +121,8 @@ struct engine {
 	size_t			 ipsets;	/* power of 2 */
 	struct flowent		*flows;
 	size_t			 flowsets;
+	struct resolver		 resolvers[RESOLVERS_MAX];
+	size_t			 nresolvers;
 	struct nbent		*nb;		/* direct-mapped */
 	size_t			 nbsize;	/* power of 2 */
 	int64_t			 next_tick;	/* seconds, 0: not started */
@@ -818,6 +831,54 @@ named_flow(struct engine *e, const struct observation *ob, long cx)
 		    k.proto, pl, exempt);
 }
 
+/*
+ * May answers from server teach addresses?  Matching a query is not
+ * enough: a pupil can ask a DNS server of their own, which answers what
+ * it likes.  With resolvers configured, only theirs count.  Otherwise a
+ * resolver counts once RESOLVER_CLIENTS different LAN devices have had
+ * answers from it (a school's resolver, a public one many use), or
+ * when it is on the LAN or in never_block (the school's own).
+ */
+static bool
+resolver_trusted(struct engine *e, const struct addr *server,
+    const struct addr *client)
+{
+	const struct config *cfg = e->o.cfg;
+	struct resolver *r = NULL, *old = NULL;
+	size_t i;
+
+	if (cfg->gateway.nresolvers > 0)
+		return in_prefixes(cfg->gateway.resolvers,
+		    cfg->gateway.nresolvers, server);
+	if (in_lan(e, server) || in_prefixes(cfg->gateway.never_block,
+	    cfg->gateway.nnever_block, server))
+		return true;
+	for (i = 0; i < e->nresolvers; i++) {
+		if (addr_equal(&e->resolvers[i].server, server)) {
+			r = &e->resolvers[i];
+			break;
+		}
+		if (old == NULL || e->resolvers[i].last < old->last)
+			old = &e->resolvers[i];
+	}
+	if (r == NULL) {
+		if (e->nresolvers < RESOLVERS_MAX)
+			r = &e->resolvers[e->nresolvers++];
+		else
+			r = old;
+		memset(r, 0, sizeof(*r));
+		r->server = *server;
+	}
+	r->last = e->now;
+	if (r->nclients >= RESOLVER_CLIENTS)
+		return true;
+	for (i = 0; i < r->nclients; i++)
+		if (addr_equal(&r->clients[i], client))
+			return false;
+	r->clients[r->nclients++] = *client;
+	return r->nclients >= RESOLVER_CLIENTS;
+}
+
 void
 engine_observe(struct engine *e, const struct observation *ob)
 {
@@ -831,8 +892,11 @@ engine_observe(struct engine *e, const struct observation *ob)
 			e->stats.untrusted++;
 			return;
 		}
-		for (i = 0; i < ob->dns->naddrs; i++)
-			learn(e, &ob->dns->addrs[i], ob->platform);
+		if (resolver_trusted(e, &ob->server, &ob->client)) {
+			for (i = 0; i < ob->dns->naddrs; i++)
+				learn(e, &ob->dns->addrs[i], ob->platform);
+		} else
+			e->stats.untrusted_resolver++;
 	}
 	if (ob->unanswered)
 		return;
@@ -907,6 +971,17 @@ engine_add_bytes(struct engine *e, const struct addr *client,
 		return;
 	if ((p = pair_get(e, cx, pl, now_us)) != NULL)
 		p->bytes += bytes;
+}
+
+bool
+engine_adopt(struct engine *e, const struct addr *client,
+    const struct platform *pl, uint64_t now_us)
+{
+	long cx;
+
+	if (!in_lan(e, client) || (cx = client_get(e, client, NULL)) < 0)
+		return false;
+	return pair_get(e, cx, pl, now_us) != NULL;
 }
 
 size_t

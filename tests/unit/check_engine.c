@@ -168,6 +168,8 @@ A(const char *s)
 }
 
 /* A DNS answer from the resolver to client for name with addresses. */
+static const char *resolver = "10.10.0.53";
+
 static void
 answer(const char *client, const char *name, bool solicited,
     const char *const *addrs, const uint32_t *ttls, size_t n)
@@ -192,7 +194,7 @@ answer(const char *client, const char *name, bool solicited,
 	ob.ts_us = NOW_US;
 	ob.proto = OBS_DNS;
 	ob.client = A(client);
-	ob.server = A("10.10.0.53");
+	ob.server = A(resolver);
 	ob.cport = 40000;
 	ob.sport = 53;
 	ob.name = name;
@@ -382,6 +384,31 @@ START_TEST(test_domain_override_exempts)
 }
 END_TEST
 
+/* A resolver out on the internet teaches nothing until three devices
+ * have had answers from it: a pupil's own DNS server stays untrusted. */
+START_TEST(test_observed_resolver)
+{
+	static const char *const ip[] = { "198.51.100.96" };
+	static const uint32_t ttl[] = { 300 };
+
+	resolver = "198.51.100.97";
+	answer("10.10.32.5", "www.instagram.com", true, ip, ttl, 1);
+	answer("10.10.32.5", "www.instagram.com", true, ip, ttl, 1);
+	answer("10.10.32.6", "www.instagram.com", true, ip, ttl, 1);
+	NOT_TOLD("addr 198.51.100.96 instagram 300");
+	ck_assert_uint_eq(engine_stats(eng)->untrusted_resolver, 3);
+	/* The devices still get their verdicts. */
+	ck_assert_uint_eq(told.n, 2);
+	ck_assert(strncmp(told.log[0], "verdict 10.10.32.5 BLOCK_GROUP",
+	    30) == 0);
+	ck_assert(strncmp(told.log[1], "verdict 10.10.32.6 BLOCK_GROUP",
+	    30) == 0);
+	answer("10.10.32.7", "www.instagram.com", true, ip, ttl, 1);
+	TOLD("addr 198.51.100.96 instagram 300");
+	resolver = "10.10.0.53";
+}
+END_TEST
+
 /* Unmanaged clients (outside lan) get no verdicts. */
 START_TEST(test_unmanaged)
 {
@@ -410,6 +437,7 @@ engine_suite(void)
 	tcase_add_test(tc, test_sni_alone);
 	tcase_add_test(tc, test_domain_override_exempts);
 	tcase_add_test(tc, test_unmanaged);
+	tcase_add_test(tc, test_observed_resolver);
 	suite_add_tcase(s, tc);
 	return s;
 }
