@@ -54,6 +54,8 @@ struct observation {
 	bool			 ech;		/* TLS/QUIC: ECH offered */
 	bool			 solicited;	/* DNS: answers a query we saw */
 	bool			 unanswered;	/* DNS: a query that timed out */
+	bool			 query;		/* DNS: a query, just sent (the
+					   query callback only) */
 	const struct dns_msg	*dns;		/* DNS answer, else NULL */
 	const struct tls_hello	*hello;		/* TLS/QUIC only */
 	const uint8_t		*mac;		/* client MAC or NULL */
@@ -85,6 +87,11 @@ struct observer;
 struct observer	*observer_new(const struct catalog *cat, observe_cb cb,
 		    void *arg);
 void		 observer_free(struct observer *);
+
+/* Also tell cb of each UDP DNS query as it is seen (ob->query set; no
+ * answer yet): the daemon's early warning.  NULL turns it off. */
+void		 observer_set_query_cb(struct observer *, observe_cb cb,
+		    void *arg);
 
 /* Swap the catalogue (reload).  The caller keeps ownership. */
 void		 observer_set_catalog(struct observer *,

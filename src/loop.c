@@ -82,6 +82,7 @@ struct daemon {
 	bool			 quit;
 	bool			 ovr_dirty;
 	bool			 destroy;	/* the kernel knows "destroy" */
+	bool			 adopting;	/* verdicts of kept denials */
 	uint64_t		 batch_failures;
 };
 
@@ -193,7 +194,9 @@ on_verdict(const struct engine_verdict *ev, void *arg)
 	const struct policy_verdict *v = ev->v;
 	char ab[ADDR_STRLEN], until[40] = "-";
 	int64_t now = (int64_t)(d->now / US);
-	bool was = !ev->first && verdict_blocks(ev->prev);
+	/* A denial adopted from the last run is in the kernel whatever
+	 * this run decided before (nothing). */
+	bool was = d->adopting || (!ev->first && verdict_blocks(ev->prev));
 	uint64_t timeout = 0;
 
 	addr_format(&ev->client, ab, sizeof(ab));
@@ -206,7 +209,8 @@ on_verdict(const struct engine_verdict *ev, void *arg)
 	 * moment ago would refuse the whole batch: leave one that ends
 	 * now (or within a second of slack) to its timeout.
 	 */
-	if (was && !d->destroy && ev->prev_until != POLICY_NEVER &&
+	if (was && !d->adopting && !d->destroy &&
+	    ev->prev_until != POLICY_NEVER &&
 	    ev->prev_until <= now + 1)
 		was = false;
 	if (verdict_blocks(v->verdict)) {
@@ -411,6 +415,69 @@ prime_meter(const struct addr *client, uint32_t mark, uint64_t bytes,
 }
 
 /*
+ * Adoption: the denials a previous run left in the kernel (on_exit =
+ * keep) were decided under its policy, overrides and clock.  Decide each
+ * again now: one that still blocks is replaced (its timeout is this
+ * run's until), one that no longer does is removed -- an override
+ * approved while no daemon ran, a pupil moved to another group.  Without
+ * this, a denial without a timeout (a group that blocks a platform)
+ * would outlive every later change of policy.
+ */
+static void
+adopt_deny(const uint8_t *key, size_t keylen, const uint8_t *data,
+    size_t datalen, uint64_t timeout_ms, uint64_t expires_ms, void *arg)
+{
+	struct daemon *d = arg;
+	const struct platform *p;
+	struct addr client;
+	uint32_t mark;
+	size_t alen;
+
+	(void)data;
+	(void)datalen;
+	(void)timeout_ms;
+	memset(&client, 0, sizeof(client));
+	if (keylen == 8) {
+		client.family = AF_INET;
+		alen = 4;
+	} else if (keylen == 20) {
+		client.family = AF_INET6;
+		alen = 16;
+	} else
+		return;
+	memcpy(client.bytes, key, alen);
+	memcpy(&mark, key + alen, sizeof(mark));	/* host order */
+	/* About to expire: leave it (removing it could race the kernel). */
+	if (!d->destroy && expires_ms != 0 && expires_ms < 2000)
+		return;
+	d->adopting = true;
+	if (mark == 0 || (p = catalog_platform(d->cat, mark - 1)) == NULL ||
+	    !engine_adopt(d->engine, &client, p, d->now))
+		batch_err(d, nft_del_deny(d->batch, &client, mark),
+		    "kept deny removal");
+	d->adopting = false;
+}
+
+static void
+adopt(struct daemon *d)
+{
+	static const char *const sets[] = { "deny4", "deny6" };
+	char *cause = NULL;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		if (nft_set_read(d->nft, sets[i], adopt_deny, d, &cause) < 0) {
+			log_warnx("nft: cannot read the kept %s: %s", sets[i],
+			    cause ? cause : "?");
+			free(cause);
+			cause = NULL;
+		}
+		/* One batch per set: a failure names its element. */
+		commit(d);
+	}
+}
+
+/*
  * Overrides.
  */
 static void
@@ -464,6 +531,7 @@ start(struct daemon *d)
 	const char *platforms;
 	size_t i;
 	int r;
+	bool adopted;
 
 	if ((d->cfg = config_load(o->conffile, &cause)) == NULL)
 		goto cause;
@@ -510,6 +578,7 @@ start(struct daemon *d)
 	if ((d->engine = engine_new(&eo)) == NULL ||
 	    (d->obs = observer_new(d->cat, on_observation, d)) == NULL)
 		goto nomem;
+	observer_set_query_cb(d->obs, on_observation, d);
 
 	/* The table first: from here the kernel enforces. */
 	if ((d->nft = nft_open(&cause)) == NULL)
@@ -533,7 +602,8 @@ start(struct daemon *d)
 	}
 	if ((r = nft_table_exists(d->nft, &cause)) < 0)
 		goto cause;
-	if (r == 1)
+	adopted = r == 1;
+	if (adopted)
 		log_info("nft: adopting table inet %s", NFT_TABLE_NAME);
 	if (nft_build_setup(d->batch, &ns) < 0)
 		goto nomem;
@@ -545,6 +615,8 @@ start(struct daemon *d)
 	 * to it, not to this run's first tick. */
 	state_read(d);
 	commit(d);
+	if (adopted)
+		adopt(d);
 	meter_begin(d->meter);
 	if (nft_meter_read(d->nft, prime_meter, d, &cause) < 0) {
 		log_warnx("meter: %s", cause ? cause : "?");

@@ -33,6 +33,8 @@ struct observer {
 	const struct catalog	*cat;
 	observe_cb		 cb;
 	void			*arg;
+	observe_cb		 query_cb;	/* or NULL */
+	void			*query_arg;
 	struct flow_table	*flows;		/* TCP streams */
 	struct flow_table	*qflows;	/* QUIC Initials */
 	struct flow_table	*queries;
@@ -96,6 +98,13 @@ observer_free(struct observer *o)
 	flow_table_free(o->queries);
 	free(o->quic);
 	free(o);
+}
+
+void
+observer_set_query_cb(struct observer *o, observe_cb cb, void *arg)
+{
+	o->query_cb = cb;
+	o->query_arg = arg;
 }
 
 void
@@ -209,6 +218,19 @@ dns_query(struct observer *o, const struct pkt *p, uint64_t now_us)
 	f = flow_insert(o->queries, &k, h, FLOW_DNS_QUERY, now_us);
 	memcpy(f->buf, o->dns.qname.text, o->dns.qname.len);
 	f->contig = (uint32_t)o->dns.qname.len;
+	if (o->query_cb != NULL) {
+		struct observation ob;
+
+		/* Early word of a lookup: the enforcer can put a device's
+		 * denial in place before the answer reaches it. */
+		obs_init(&ob, OBS_DNS, p, true, now_us);
+		ob.query = true;
+		ob.name = o->dns.qname.text;
+		ob.name_len = o->dns.qname.len;
+		ob.platform = classify(o, ob.name, ob.name_len);
+		ob.category = ob.platform ? ob.platform->category : "";
+		o->query_cb(&ob, o->query_arg);
+	}
 }
 
 /* Take the query this answer (UDP) answers, if we saw it. */

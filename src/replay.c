@@ -551,6 +551,15 @@ on_observation(const struct observation *ob, void *arg)
 		engine_observe(rc->engine, ob);
 }
 
+/* A DNS query: the engine's early warning, not a line of output. */
+static void
+on_query(const struct observation *ob, void *arg)
+{
+	struct replay_ctx *rc = arg;
+
+	engine_observe(rc->engine, ob);
+}
+
 static void
 on_frame(void *arg, int dlt, const uint8_t *frame, size_t caplen,
     uint64_t ts_us)
@@ -615,6 +624,7 @@ policy_init(struct replay_ctx *rc, const struct replay_opts *opts,
 	eo.arg = rc;
 	if ((rc->engine = engine_new(&eo)) == NULL)
 		goto nomem;
+	observer_set_query_cb(rc->obs, on_query, rc);
 	return 0;
 nomem:
 	*cause = strdup("out of memory");
