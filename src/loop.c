@@ -48,6 +48,7 @@
 #define DISPATCH_MAX	256		/* frames per handle per wake-up */
 #define FLOW_TIMEOUT_S	3600		/* a named flow's element */
 #define STATE_EVERY_S	300		/* save learned addresses this often */
+#define LAT_SAMPLES	8192		/* latencies kept for percentiles */
 
 struct daemon {
 	const struct loop_opts	*opts;
@@ -82,6 +83,16 @@ struct daemon {
 	bool			 quit;
 	bool			 ovr_dirty;
 	bool			 destroy;	/* the kernel knows "destroy" */
+
+	/*
+	 * DNS answer seen -> its addresses in the kernel: from the
+	 * capture's timestamp of the answer (the kernel's, real time) to
+	 * the commit's return, for the first answer in each batch.
+	 */
+	uint64_t		 frame_ts;	/* us, real: frame being read */
+	uint64_t		 lat_from;	/* us, real; 0: none pending */
+	uint32_t		 lat[LAT_SAMPLES];	/* us, a ring */
+	uint64_t		 nlat;
 	bool			 adopting;	/* verdicts of kept denials */
 	uint64_t		 batch_failures;
 };
@@ -237,6 +248,8 @@ on_addr(void *arg, const struct addr *server, const struct platform *p,
 		batch_err(d, nft_del_addr(d->batch, server), "address removal");
 		return;
 	}
+	if (d->lat_from == 0 || d->frame_ts < d->lat_from)
+		d->lat_from = d->frame_ts;
 	/* A new answer starts the TTL again: replace the element. */
 	if (d->destroy)
 		batch_err(d, nft_del_addr(d->batch, server),
@@ -272,9 +285,11 @@ on_frame(void *arg, int dlt, const uint8_t *frame, size_t caplen,
 {
 	struct daemon *d = arg;
 
-	/* The loop's clock, not the packet's: the test clock rules. */
-	(void)ts_us;
+	/* The loop's clock, not the packet's: the test clock rules.  The
+	 * packet's time only measures how fast we are. */
+	d->frame_ts = ts_us;
 	observer_frame(d->obs, dlt, frame, caplen, d->now);
+	d->frame_ts = 0;
 }
 
 /*
@@ -294,8 +309,41 @@ commit(struct daemon *d)
 		log_warnx("nft: batch of %zu changes refused: %s",
 		    nft_batch_count(d->batch), cause ? cause : "?");
 		free(cause);
+	} else if (d->lat_from != 0) {
+		struct timespec ts;
+		uint64_t now, us;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		now = (uint64_t)ts.tv_sec * US + (uint64_t)ts.tv_nsec / 1000;
+		us = now > d->lat_from ? now - d->lat_from : 0;
+		d->lat[d->nlat++ % LAT_SAMPLES] = us > UINT32_MAX ?
+		    UINT32_MAX : (uint32_t)us;
 	}
+	d->lat_from = 0;
 	nft_batch_reset(d->batch);
+}
+
+static int
+u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The latency figures, at stop: what make bench and the lab read. */
+static void
+latency_report(struct daemon *d)
+{
+	size_t n = d->nlat < LAT_SAMPLES ? (size_t)d->nlat : LAT_SAMPLES;
+
+	if (n == 0)
+		return;
+	qsort(d->lat, n, sizeof(d->lat[0]), u32_cmp);
+	log_info("latency: DNS answer seen -> addresses in the kernel: "
+	    "%zu samples, p50 %u us, p99 %u us, max %u us", n,
+	    d->lat[n / 2], d->lat[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1],
+	    d->lat[n - 1]);
 }
 
 /*
@@ -696,6 +744,7 @@ stop(struct daemon *d)
 		engine_flush(d->engine);
 		state_write(d);
 	}
+	latency_report(d);
 	if (d->nft != NULL && d->batch != NULL && d->cfg != NULL &&
 	    d->cfg->gateway.on_exit == CONFIG_ON_EXIT_FLUSH) {
 		nft_batch_reset(d->batch);
