@@ -13,12 +13,13 @@ SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR    ?= /lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
 DESTDIR    ?=
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
 B       := build
-PKGS    := libpcap libnftnl libmnl inih gnutls nettle
+PKGS    := libpcap libnftnl libmnl inih gnutls nettle libsystemd
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
 	-Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \
@@ -120,12 +121,22 @@ install: all
 	for m in man/*.5; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man5/; done; true
 	for m in man/*.8; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/; done; true
 	for u in systemd/*.service; do [ -e "$$u" ] && install -m 0644 $$u $(DESTDIR)$(UNITDIR)/; done; true
+	install -d $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0644 systemd/schoolgate.sysusers $(DESTDIR)$(SYSUSERSDIR)/schoolgate.conf
+	# On the real system (no DESTDIR, as root): the user and the owners
+	# of the daemon's directories.  A package does this in its scripts.
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v systemd-sysusers >/dev/null; then \
+		systemd-sysusers $(SYSUSERSDIR)/schoolgate.conf && \
+		chown -R schoolgate:schoolgate /var/lib/schoolgate /var/log/schoolgate && \
+		chmod 0750 /var/lib/schoolgate /var/log/schoolgate; \
+	fi
 
 uninstall:
 	rm -f $(MAINS:%=$(DESTDIR)$(SBINDIR)/%)
 	rm -f $(patsubst man/%,$(DESTDIR)$(MANDIR)/man5/%,$(wildcard man/*.5))
 	rm -f $(patsubst man/%,$(DESTDIR)$(MANDIR)/man8/%,$(wildcard man/*.8))
 	rm -f $(patsubst systemd/%,$(DESTDIR)$(UNITDIR)/%,$(wildcard systemd/*.service))
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/schoolgate.conf
 
 clean:
 	rm -rf build build-san tests/out

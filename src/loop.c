@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -77,6 +79,9 @@ struct daemon {
 	uint64_t		 now;		/* us, this iteration */
 
 	int64_t			 next_meter;	/* s: next counters read */
+	uint64_t		 watchdog;	/* us of WatchdogSec, or 0 */
+	uint64_t		 petted;	/* mono us of the last ping */
+	uint64_t		 status_at;	/* mono us of the last STATUS */
 	uint64_t		 charged;	/* engine's, at the last save */
 	int64_t			 saved;		/* s: last successful save */
 	bool			 save_failing;
@@ -794,6 +799,8 @@ arm_timer(struct daemon *d)
 	ms = next <= now ? 1 : real_ms(d, next - now);
 	if (ms > 60000)
 		ms = 60000;		/* look at the clock now and then */
+	if (d->watchdog != 0 && ms > d->watchdog / 3000)
+		ms = d->watchdog / 3000 + 1;	/* ping systemd in time */
 	memset(&its, 0, sizeof(its));
 	its.it_value.tv_sec = (time_t)(ms / 1000);
 	its.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
@@ -857,6 +864,36 @@ tick(struct daemon *d)
 	}
 }
 
+/*
+ * systemd (Type=notify): READY once the table is in place, STATUS with
+ * live figures, WATCHDOG pings from the loop itself (a wedged loop stops
+ * them and systemd restarts the daemon), STOPPING.  Outside systemd
+ * sd_notify() does nothing.
+ */
+static void
+notify_tick(struct daemon *d)
+{
+	const struct engine_stats *es = engine_stats(d->engine);
+	const struct observer_stats *os = observer_stats(d->obs);
+	uint64_t mono = mono_us();
+
+	if (d->watchdog != 0 && mono - d->petted >= d->watchdog / 3) {
+		sd_notify(0, "WATCHDOG=1");
+		d->petted = mono;
+	}
+	if (mono - d->status_at < 10 * US)
+		return;
+	d->status_at = mono;
+	sd_notifyf(0, "STATUS=%s%llu packets, %llu addresses learned, "
+	    "%llu verdict changes, %llu ticks charged%s",
+	    d->testclock ? "TEST CLOCK; " : "",
+	    (unsigned long long)os->packets,
+	    (unsigned long long)es->learned,
+	    (unsigned long long)es->verdicts,
+	    (unsigned long long)es->charged,
+	    d->save_failing ? "; STATE NOT SAVED" : "");
+}
+
 int
 loop_run(const struct loop_opts *o)
 {
@@ -872,6 +909,9 @@ loop_run(const struct loop_opts *o)
 		stop(&d);
 		return 1;
 	}
+	if (sd_watchdog_enabled(0, &d.watchdog) <= 0)
+		d.watchdog = 0;
+	sd_notify(0, "READY=1");
 	while (!d.quit) {
 		arm_timer(&d);
 		n = epoll_wait(d.ep, evs, (int)(sizeof(evs) / sizeof(evs[0])),
@@ -903,10 +943,16 @@ loop_run(const struct loop_opts *o)
 				d.ovr_dirty = true;
 			}
 		}
-		if (d.ovr_dirty)
+		if (d.ovr_dirty) {
+			sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+			    (unsigned long long)mono_us());
 			overrides_reload(&d);
+			sd_notify(0, "READY=1");
+		}
 		commit(&d);
+		notify_tick(&d);
 	}
+	sd_notify(0, "STOPPING=1");
 	stop(&d);
 	return 0;
 }

@@ -16,7 +16,8 @@ for f in usr/sbin/schoolgated etc/schoolgate/schoolgate.conf \
     var/lib/schoolgate/requests var/log/schoolgate \
     usr/share/man/man8/schoolgated.8 usr/share/man/man5/schoolgate.conf.5 \
     usr/share/man/man5/schoolgate-platforms.5 \
-    usr/share/man/man5/schoolgate-overrides.5; do
+    usr/share/man/man5/schoolgate-overrides.5 \
+    lib/systemd/system/schoolgated.service usr/lib/sysusers.d/schoolgate.conf; do
 	[ -e "$d/$f" ] || { echo "missing: /$f"; bad=1; }
 done
 [ -x "$d/usr/sbin/schoolgated" ] || { echo "schoolgated not executable"; bad=1; }

@@ -1,0 +1,88 @@
+#!/bin/sh
+# schoolgated speaks systemd's notify protocol (Type=notify): READY=1
+# once its table is in place, STATUS= lines with live figures, WATCHDOG=1
+# at least every WatchdogSec/3 from the loop, RELOADING=1 and READY=1
+# around a reload (SIGHUP), STOPPING=1 on SIGTERM.  A python listener
+# plays systemd on a NOTIFY_SOCKET; the daemon runs in a throwaway
+# network namespace.  Root only (skips otherwise).
+set -u
+B=${B:-build}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+[ "$(id -u)" -eq 0 ] || { echo "skip: not root (network namespaces)"; exit 77; }
+for t in ip nft python3; do
+	command -v "$t" >/dev/null 2>&1 || { echo "skip: $t not installed"; exit 77; }
+done
+ns=sgnotify$$
+w=$(mktemp -d /tmp/t-notify.XXXXXX)
+cleanup() {
+	[ -n "${lpid:-}" ] && kill "$lpid" 2>/dev/null
+	ip netns del "$ns" 2>/dev/null
+	ip link del "sgn$$" 2>/dev/null
+	rm -rf "$w"
+}
+trap cleanup EXIT
+ip netns add "$ns" || exit 1
+ip link add "sgn$$" type veth peer name lan0 netns "$ns" || exit 1
+ip -n "$ns" link set lan0 up
+ip -n "$ns" link set lo up
+mkdir -p "$w/state" "$w/ovr"
+cat >"$w/s.conf" <<CONF
+[gateway]
+interface = lan0
+lan = 10.10.0.0/16
+state_dir = $w/state
+platforms_dir = $top/conf/platforms.d
+overrides_dir = $w/ovr
+on_exit = flush
+[schedule]
+lessons = 08:45-16:00
+[group staff]
+members = 10.10.0.0/24
+CONF
+
+# The listener: every datagram, one line each, to $w/notify.
+python3 - "$w/notify.sock" "$w/notify" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a", buffering=1) as f:
+    while True:
+        f.write(s.recv(4096).decode().replace("\n", " | ") + "\n")
+PY
+lpid=$!
+i=0
+while [ ! -S "$w/notify.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+
+NOTIFY_SOCKET=$w/notify.sock WATCHDOG_USEC=600000 \
+    ip netns exec "$ns" "$B/schoolgated" -d -f "$w/s.conf" >"$w/log" 2>&1 &
+dpid=$!
+i=0
+while ! grep -q READY=1 "$w/notify" 2>/dev/null && [ $i -lt 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+sleep 1.5
+kill -HUP "$dpid"
+sleep 0.5
+kill -TERM "$dpid"
+wait "$dpid"
+rc=$?
+sleep 0.2
+fail=0
+check() {	# description pattern [min count]
+	n=$(grep -c -- "$2" "$w/notify")
+	if [ "$n" -ge "${3:-1}" ]; then echo "ok   $1 ($n)"
+	else echo "FAIL $1 (seen $n)"; fail=$((fail + 1)); fi
+}
+check "READY=1 at start" '^READY=1'
+check "STATUS= with live figures" '^STATUS=.*packets.*addresses learned'
+check "WATCHDOG=1 every WatchdogSec/3 (0.6 s: >= 5 in 2 s)" '^WATCHDOG=1' 5
+check "RELOADING=1 on SIGHUP" '^RELOADING=1 | MONOTONIC_USEC='
+check "READY=1 again after the reload" '^READY=1' 2
+check "STOPPING=1 on SIGTERM" '^STOPPING=1'
+[ "$rc" -eq 0 ] || { echo "FAIL exit status $rc"; fail=$((fail + 1)); }
+if [ "$fail" -ne 0 ]; then
+	echo "--- notifications"; cat "$w/notify"; echo "--- daemon"; cat "$w/log"
+	exit 1
+fi
+echo "summary: notify protocol as systemd expects it"
