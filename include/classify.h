@@ -34,6 +34,8 @@ enum circ_reason {
 
 struct platform {
 	uint16_t		 index;		/* dense id: 0..nplatforms-1 */
+	uint32_t		 mark;		/* firewall mark: from the id,
+						   stable across catalogues */
 	char			*id;		/* section name: "instagram" */
 	char			*name;		/* display name: "Instagram" */
 	char			*category;	/* category text: "social" */
@@ -87,6 +89,8 @@ const struct platform *catalog_lookup_addr(const struct catalog *,
 size_t		 catalog_nplatforms(const struct catalog *);
 const struct platform *catalog_platform(const struct catalog *, size_t index);
 const struct platform *catalog_find(const struct catalog *, const char *id);
+/* The platform with this firewall mark (see struct platform), or NULL. */
+const struct platform *catalog_by_mark(const struct catalog *, uint32_t mark);
 size_t		 catalog_ndomains(const struct catalog *);
 
 const char	*circ_reason_str(enum circ_reason);

@@ -44,7 +44,8 @@
  * `nft list` prints "ip saddr . meta mark @deny4"; packets leave with
  * the mark they came with.
  *
- * Marks: platform index + 1 (catalogue order); 0 is "exempt".
+ * Marks: the platform's mark (struct platform, from its id: stable
+ * across catalogues and restarts); 0 is "exempt".
  * Timeouts are in milliseconds; 0 means no timeout.
  */
 #ifndef SG_NFT_H

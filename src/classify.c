@@ -122,6 +122,7 @@ struct catalog {
 	struct platform	*platforms;
 	size_t		 nplatforms;
 	uint16_t	*byid;		/* platform indexes sorted by id */
+	uint16_t	*bymark;	/* platform indexes sorted by mark */
 	size_t		 ndomains;
 	size_t		 minlabels;	/* of any domain in the table */
 	size_t		 maxlabels;
@@ -942,6 +943,29 @@ catalog_platform(const struct catalog *cat, size_t index)
 }
 
 const struct platform *
+catalog_by_mark(const struct catalog *cat, uint32_t mark)
+{
+	size_t lo, hi, mid;
+	uint32_t m;
+
+	if (cat == NULL || cat->bymark == NULL || mark == 0)
+		return NULL;
+	lo = 0;
+	hi = cat->nplatforms;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		m = cat->platforms[cat->bymark[mid]].mark;
+		if (m == mark)
+			return &cat->platforms[cat->bymark[mid]];
+		if (mark < m)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+const struct platform *
 catalog_find(const struct catalog *cat, const char *id)
 {
 	size_t lo, hi, mid;
@@ -1032,6 +1056,7 @@ catalog_free(struct catalog *cat)
 	}
 	free(cat->platforms);
 	free(cat->byid);
+	free(cat->bymark);
 	table_free(cat->buckets, cat->bucketmap);
 	table_free(cat->filter, cat->filtermap);
 	free(cat->longpool);
@@ -1960,6 +1985,67 @@ build_ranges(struct loader *ld)
 }
 
 static int
+bymark_cmp(const void *a, const void *b, void *arg)
+{
+	const struct catalog *cat = arg;
+	uint32_t x = cat->platforms[*(const uint16_t *)a].mark;
+	uint32_t y = cat->platforms[*(const uint16_t *)b].mark;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * A platform's firewall mark comes from its id (FNV-1a, 31 bits, never
+ * 0), not from its place in the catalogue: a table the kernel kept, or a
+ * catalogue reloaded with a platform added, still means the same
+ * platforms.  Ids that collide (rare) take the next free value, in id
+ * order, so the result depends only on the set of ids.
+ */
+static int
+assign_marks(struct catalog *cat)
+{
+	uint32_t *taken, h, m;
+	size_t i, j, size = 16, mask;
+	const char *p;
+
+	while (size < cat->nplatforms * 2)
+		size <<= 1;
+	mask = size - 1;
+	if ((taken = calloc(size, sizeof(*taken))) == NULL ||
+	    (cat->bymark = calloc(cat->nplatforms,
+	    sizeof(*cat->bymark))) == NULL) {
+		free(taken);
+		return -1;
+	}
+	for (i = 0; i < cat->nplatforms; i++) {
+		struct platform *pl = &cat->platforms[cat->byid[i]];
+
+		h = 2166136261u;
+		for (p = pl->id; *p != '\0'; p++) {
+			h ^= (unsigned char)*p;
+			h *= 16777619u;
+		}
+		for (m = h & 0x7fffffffu;; m = (m + 1) & 0x7fffffffu) {
+			if (m == 0)
+				continue;
+			for (j = m & mask; taken[j] != 0 && taken[j] != m;
+			    j = (j + 1) & mask)
+				;
+			if (taken[j] == 0) {
+				taken[j] = m;
+				break;
+			}
+		}
+		pl->mark = m;
+		cat->bymark[i] = (uint16_t)cat->byid[i];
+	}
+	free(taken);
+	qsort_r(cat->bymark, cat->nplatforms, sizeof(*cat->bymark),
+	    bymark_cmp, cat);
+	return 0;
+}
+
+static int
 byid_cmp(const void *a, const void *b, void *arg)
 {
 	const struct catalog *cat = arg;
@@ -1988,6 +2074,8 @@ load_finish(struct loader *ld, char **cause)
 				cat->byid[i] = (uint16_t)i;
 			qsort_r(cat->byid, cat->nplatforms, sizeof(*cat->byid),
 			    byid_cmp, cat);
+			if (assign_marks(cat) < 0)
+				errs_nomem(&ld->errs);
 		}
 	}
 	for (i = 0; i < ld->npaths; i++)

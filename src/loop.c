@@ -87,6 +87,7 @@ struct daemon {
 	bool			 save_failing;
 	bool			 quit;
 	bool			 ovr_dirty;
+	bool			 reload;	/* SIGHUP: everything */
 	bool			 destroy;	/* the kernel knows "destroy" */
 
 	/*
@@ -189,10 +190,12 @@ loop_parse_clock(const char *s, const struct tz *tz, uint64_t *start,
 /*
  * The enforcer: engine events -> nft elements in the batch.
  */
+/* The platform's own mark: stable across catalogues (see classify.h),
+ * so a kept table or a reload never confuses two platforms. */
 static uint32_t
 mark_of(const struct platform *p)
 {
-	return (uint32_t)p->index + 1;
+	return p->mark;
 }
 
 static void
@@ -439,7 +442,7 @@ on_meter(const struct addr *client, uint32_t mark, uint64_t bytes,
 
 	(void)packets;
 	delta = meter_feed(d->meter, client, mark, bytes);
-	if (mark == 0 || (p = catalog_platform(d->cat, mark - 1)) == NULL)
+	if ((p = catalog_by_mark(d->cat, mark)) == NULL)
 		return;
 	engine_add_bytes(d->engine, client, p, delta, d->now);
 }
@@ -504,7 +507,7 @@ adopt_deny(const uint8_t *key, size_t keylen, const uint8_t *data,
 	if (!d->destroy && expires_ms != 0 && expires_ms < 2000)
 		return;
 	d->adopting = true;
-	if (mark == 0 || (p = catalog_platform(d->cat, mark - 1)) == NULL ||
+	if ((p = catalog_by_mark(d->cat, mark)) == NULL ||
 	    !engine_adopt(d->engine, &client, p, d->now))
 		batch_err(d, nft_del_deny(d->batch, &client, mark),
 		    "kept deny removal");
@@ -573,6 +576,154 @@ ep_add(struct daemon *d, int fd, uint32_t tag)
 
 enum { TAG_SIGNAL = 1000, TAG_TIMER, TAG_INOTIFY };
 
+static void
+setup_of(const struct config *cfg, struct nft_setup *ns)
+{
+	memset(ns, 0, sizeof(*ns));
+	ns->lan = cfg->gateway.lan;
+	ns->nlan = cfg->gateway.nlan;
+	ns->persist = cfg->gateway.on_exit == CONFIG_ON_EXIT_KEEP;
+	if (cfg->blockpage.enabled) {
+		ns->blockpage = true;
+		if (cfg->blockpage.listen.family == AF_INET)
+			ns->bp4 = cfg->blockpage.listen;
+		else
+			ns->bp6 = cfg->blockpage.listen;
+		ns->bp_port = cfg->blockpage.port;
+	}
+}
+
+static void
+engine_opts_of(struct daemon *d, const struct config *cfg,
+    const struct catalog *cat, const struct identity *id,
+    const struct schedule *sched, const struct overrides *ovr,
+    struct engine_opts *eo)
+{
+	memset(eo, 0, sizeof(*eo));
+	eo->cfg = cfg;
+	eo->cat = cat;
+	eo->id = id;
+	eo->policy.cfg = cfg;
+	eo->policy.sched = sched;
+	eo->policy.ovr = ovr;
+	eo->quota = d->quota;
+	eo->cb = on_verdict;
+	eo->enf = &enforcer;
+	eo->arg = d;
+}
+
+static bool
+same_words(const char *const *a, size_t na, const char *const *b, size_t nb)
+{
+	size_t i;
+
+	if (na != nb)
+		return false;
+	for (i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return false;
+	return true;
+}
+
+/*
+ * SIGHUP: read the configuration, catalogue and overrides into new
+ * structures; if any is bad, log why (file:line) and keep everything as
+ * it is.  Otherwise swap: a new engine takes over the learned addresses,
+ * the allowances (the quota table is kept whole) and, through the
+ * adoption of the kernel's denials, every block in force, decided again
+ * under the new policy.  The marks come from the platform ids, so the
+ * kernel's elements keep their meaning.  The capture interfaces and the
+ * clock stay as they were: changing interfaces needs a restart.
+ */
+static void
+reload(struct daemon *d)
+{
+	const struct loop_opts *o = d->opts;
+	struct config *cfg = NULL;
+	struct catalog *cat = NULL;
+	struct tz *tz = NULL;
+	struct schedule *sched = NULL;
+	struct identity *id = NULL;
+	struct overrides *ovr = NULL;
+	struct engine *eng = NULL, *old;
+	struct engine_opts eo;
+	struct nft_setup ns;
+	struct state_ip *ips = NULL;
+	char *cause = NULL;
+	size_t n, i;
+
+	d->reload = false;
+	d->ovr_dirty = false;
+	if ((cfg = config_load(o->conffile, &cause)) == NULL ||
+	    (cat = catalog_load_dir(o->platforms ? o->platforms :
+	    cfg->gateway.platforms_dir, &cause)) == NULL ||
+	    (tz = tz_load(cfg->gateway.timezone, &cause)) == NULL ||
+	    (sched = schedule_new(cfg, tz, &cause)) == NULL ||
+	    (id = identity_new(cfg, &cause)) == NULL ||
+	    (ovr = overrides_load_dir(cfg->gateway.overrides_dir, cfg, cat,
+	    &cause)) == NULL) {
+		log_warnx("reload failed; the running configuration stays in "
+		    "force:\n%s", cause ? cause : "out of memory");
+		free(cause);
+		goto fail;
+	}
+	if (!same_words(cfg->gateway.interfaces, cfg->gateway.ninterfaces,
+	    d->cfg->gateway.interfaces, d->cfg->gateway.ninterfaces))
+		log_warnx("reload: the interfaces changed; the capture keeps "
+		    "the old ones until a restart");
+	for (i = 0; i < ovr->nrejected; i++)
+		log_warnx("override rejected: %s", ovr->rejected[i].cause);
+	engine_opts_of(d, cfg, cat, id, sched, ovr, &eo);
+	if ((eng = engine_new(&eo)) == NULL)
+		goto nomem;
+	n = engine_export_addrs(d->engine, NULL, 0);
+	if (n > 0 && (ips = calloc(n, sizeof(*ips))) == NULL)
+		goto nomem;
+	n = engine_export_addrs(d->engine, ips, n);
+
+	/* Swap.  From here the new structures are in force. */
+	old = d->engine;
+	engine_free(old);
+	observer_set_catalog(d->obs, cat);
+	overrides_free(d->ovr);
+	identity_free(d->id);
+	schedule_free(d->sched);
+	tz_free(d->tz);
+	catalog_free(d->cat);
+	config_free(d->cfg);
+	d->engine = eng;
+	d->cfg = cfg;
+	d->cat = cat;
+	d->tz = tz;
+	d->sched = sched;
+	d->id = id;
+	d->ovr = ovr;
+	engine_restore_addrs(d->engine, ips, n, d->now);
+	free(ips);
+	commit(d);
+	setup_of(d->cfg, &ns);
+	if (nft_build_setup(d->batch, &ns) < 0)
+		log_warnx("reload: cannot build the table");
+	commit(d);
+	adopt(d);
+	log_info("reloaded: %zu platforms, %zu overrides in force, %zu "
+	    "rejected", catalog_nplatforms(d->cat), d->ovr->n,
+	    d->ovr->nrejected);
+	return;
+nomem:
+	log_warnx("reload: out of memory; the running configuration stays "
+	    "in force");
+	free(ips);
+	engine_free(eng);
+fail:
+	overrides_free(ovr);
+	identity_free(id);
+	schedule_free(sched);
+	tz_free(tz);
+	catalog_free(cat);
+	config_free(cfg);
+}
+
 static int
 start(struct daemon *d)
 {
@@ -617,17 +768,7 @@ start(struct daemon *d)
 	    (d->meter = meter_new()) == NULL ||
 	    (d->batch = nft_batch_new()) == NULL)
 		goto nomem;
-	memset(&eo, 0, sizeof(eo));
-	eo.cfg = d->cfg;
-	eo.cat = d->cat;
-	eo.id = d->id;
-	eo.policy.cfg = d->cfg;
-	eo.policy.sched = d->sched;
-	eo.policy.ovr = d->ovr;
-	eo.quota = d->quota;
-	eo.cb = on_verdict;
-	eo.enf = &enforcer;
-	eo.arg = d;
+	engine_opts_of(d, d->cfg, d->cat, d->id, d->sched, d->ovr, &eo);
 	if ((d->engine = engine_new(&eo)) == NULL ||
 	    (d->obs = observer_new(d->cat, on_observation, d)) == NULL)
 		goto nomem;
@@ -641,18 +782,7 @@ start(struct daemon *d)
 	if (!d->destroy)
 		log_info("nft: this kernel has no \"destroy\" (Linux < 6.3): "
 		    "elements about to expire are left to expire");
-	memset(&ns, 0, sizeof(ns));
-	ns.lan = d->cfg->gateway.lan;
-	ns.nlan = d->cfg->gateway.nlan;
-	ns.persist = d->cfg->gateway.on_exit == CONFIG_ON_EXIT_KEEP;
-	if (d->cfg->blockpage.enabled) {
-		ns.blockpage = true;
-		if (d->cfg->blockpage.listen.family == AF_INET)
-			ns.bp4 = d->cfg->blockpage.listen;
-		else
-			ns.bp6 = d->cfg->blockpage.listen;
-		ns.bp_port = d->cfg->blockpage.port;
-	}
+	setup_of(d->cfg, &ns);
 	if ((r = nft_table_exists(d->nft, &cause)) < 0)
 		goto cause;
 	adopted = r == 1;
@@ -821,10 +951,8 @@ handle_signals(struct daemon *d)
 			d->quit = true;
 			break;
 		case SIGHUP:
-			/* The whole config is reloaded by a later version;
-			 * the overrides are read again now. */
-			log_info("SIGHUP: reading the overrides again");
-			d->ovr_dirty = true;
+			log_info("SIGHUP: reloading the configuration");
+			d->reload = true;
 			break;
 		case SIGUSR1:
 			log_info("SIGUSR1: no log files to reopen");
@@ -943,12 +1071,13 @@ loop_run(const struct loop_opts *o)
 				d.ovr_dirty = true;
 			}
 		}
-		if (d.ovr_dirty) {
+		if (d.reload) {
 			sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
 			    (unsigned long long)mono_us());
-			overrides_reload(&d);
+			reload(&d);
 			sd_notify(0, "READY=1");
-		}
+		} else if (d.ovr_dirty)
+			overrides_reload(&d);
 		commit(&d);
 		notify_tick(&d);
 	}

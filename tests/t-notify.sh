@@ -2,7 +2,9 @@
 # schoolgated speaks systemd's notify protocol (Type=notify): READY=1
 # once its table is in place, STATUS= lines with live figures, WATCHDOG=1
 # at least every WatchdogSec/3 from the loop, RELOADING=1 and READY=1
-# around a reload (SIGHUP), STOPPING=1 on SIGTERM.  A python listener
+# around a reload (SIGHUP), STOPPING=1 on SIGTERM.  And a reload: a
+# broken configuration is reported with file:line and the running one
+# stays in force (the daemon keeps running); a good one is taken.  A python listener
 # plays systemd on a NOTIFY_SOCKET; the daemon runs in a throwaway
 # network namespace.  Root only (skips otherwise).
 set -u
@@ -62,8 +64,18 @@ while ! grep -q READY=1 "$w/notify" 2>/dev/null && [ $i -lt 50 ]; do
 	sleep 0.1; i=$((i + 1))
 done
 sleep 1.5
+# A broken configuration: refused, the daemon carries on.
+cp "$w/s.conf" "$w/good.conf"
+printf '[group pupils]\nmembers = 10.10.32.0/19\noutside = sometimes\n' \
+    >>"$w/s.conf"
 kill -HUP "$dpid"
 sleep 0.5
+# A good one with a change: taken.
+cp "$w/good.conf" "$w/s.conf"
+printf '[group pupils]\nmembers = 10.10.32.0/19\n' >>"$w/s.conf"
+kill -HUP "$dpid"
+sleep 0.5
+kill -0 "$dpid" 2>/dev/null || echo "FAIL the daemon died on a bad reload"
 kill -TERM "$dpid"
 wait "$dpid"
 rc=$?
@@ -79,6 +91,14 @@ check "STATUS= with live figures" '^STATUS=.*packets.*addresses learned'
 check "WATCHDOG=1 every WatchdogSec/3 (0.6 s: >= 5 in 2 s)" '^WATCHDOG=1' 5
 check "RELOADING=1 on SIGHUP" '^RELOADING=1 | MONOTONIC_USEC='
 check "READY=1 again after the reload" '^READY=1' 2
+logcheck() {	# description pattern
+	if grep -q -- "$2" "$w/log"; then echo "ok   $1"
+	else echo "FAIL $1"; fail=$((fail + 1)); fi
+}
+logcheck "a bad reload is refused with file:line" \
+    "reload failed; the running configuration stays in force"
+logcheck "... naming the line" "s.conf:1[0-9]: \[group pupils\] outside = sometimes"
+logcheck "a good reload is taken" "reloaded: 64 platforms"
 check "STOPPING=1 on SIGTERM" '^STOPPING=1'
 [ "$rc" -eq 0 ] || { echo "FAIL exit status $rc"; fail=$((fail + 1)); }
 if [ "$fail" -ne 0 ]; then

@@ -147,6 +147,51 @@ load_shipped(void)
 	return cat;
 }
 
+/*
+ * Firewall marks come from the ids: unique, never 0, the same whatever
+ * the order of the files or the other platforms, and found again by
+ * catalog_by_mark.
+ */
+START_TEST(test_marks)
+{
+	static const char one[] =
+	    "[platform aaa]\nname = A\ncategory = social\ndomains = a.test\n"
+	    "[platform bbb]\nname = B\ncategory = social\ndomains = b.test\n";
+	static const char two[] =
+	    "[platform zzz]\nname = Z\ncategory = social\ndomains = z.test\n"
+	    "[platform bbb]\nname = B\ncategory = social\ndomains = b.test\n"
+	    "[platform aaa]\nname = A\ncategory = social\ndomains = a.test\n";
+	struct catalog *shipped = load_shipped(), *c1, *c2;
+	const struct platform *p, *q;
+	char *cause = NULL;
+	size_t i, j;
+
+	for (i = 0; i < catalog_nplatforms(shipped); i++) {
+		p = catalog_platform(shipped, i);
+		ck_assert_uint_ne(p->mark, 0);
+		ck_assert_ptr_eq(catalog_by_mark(shipped, p->mark), p);
+		for (j = 0; j < i; j++)
+			ck_assert_uint_ne(catalog_platform(shipped, j)->mark,
+			    p->mark);
+	}
+	ck_assert_ptr_null(catalog_by_mark(shipped, 0));
+	ck_assert_ptr_nonnull(c1 = load_text(one, &cause));
+	ck_assert_ptr_nonnull(c2 = load_text(two, &cause));
+	for (i = 0; i < catalog_nplatforms(c1); i++) {
+		p = catalog_platform(c1, i);
+		q = catalog_find(c2, p->id);
+		ck_assert_ptr_nonnull(q);
+		ck_assert_uint_eq(p->mark, q->mark);
+	}
+	/* ... though aaa moved from first to last. */
+	ck_assert_uint_eq(catalog_find(c1, "aaa")->index, 0);
+	ck_assert_uint_eq(catalog_find(c2, "aaa")->index, 2);
+	catalog_free(c1);
+	catalog_free(c2);
+	catalog_free(shipped);
+}
+END_TEST
+
 /* The start of a valid platform: its domains come next, on line 4. */
 #define HEAD	"[platform a]\nname = A\ncategory = social\n"
 
@@ -1291,6 +1336,7 @@ main(void)
 	tcase_add_test(tc, test_dir_errors);
 	tcase_add_test(tc, test_shipped);
 	tcase_add_test(tc, test_shipped_addr);
+	tcase_add_test(tc, test_marks);
 	tcase_add_test(tc, test_corpus);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(big, setup, teardown);
