@@ -39,7 +39,7 @@ CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
 # Every src/*.c except the two mains is a module of the core library.
-MAINS    := schoolgated
+MAINS    := schoolgated schoolgatectl
 LIB_SRC  := $(filter-out $(MAINS:%=src/%.c),$(wildcard src/*.c))
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(B)/obj/%.o)
 BINS     := $(MAINS:%=$(B)/%)
@@ -66,6 +66,7 @@ check_state_MODS    := state addr
 check_identity_MODS := identity config inifile addr log
 check_quota_MODS    := quota
 check_meter_MODS    := meter addr
+check_control_MODS  := control log
 check_policy_MODS   := policy schedule tz overrides quota identity config classify inifile addr log
 check_engine_MODS   := engine policy schedule tz overrides quota identity config classify inifile addr log state
 check_nft_MODS      := nft addr

@@ -34,6 +34,10 @@ struct capture	*capture_open_live(const char *ifname, size_t bufsize,
 int		 capture_dispatch(struct capture *, int max, capture_cb cb,
 		    void *arg, char **cause);
 
+/* Packets received and dropped by the kernel (pcap_stats); 0 or -1. */
+int		 capture_stats(struct capture *, uint64_t *recv,
+		    uint64_t *drop);
+
 int		 capture_dlt(const struct capture *);
 int		 capture_fd(const struct capture *);	/* for epoll; -1 for files */
 void		 capture_close(struct capture *);	/* NULL-safe */

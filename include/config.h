@@ -10,6 +10,7 @@
  *                  timezone [Europe/London], state_dir [/var/lib/schoolgate],
  *                  platforms_dir [/etc/schoolgate/platforms.d],
  *                  overrides_dir [/etc/schoolgate/overrides.d],
+ *                  control_socket [/run/schoolgate/control.sock],
  *                  never_block (address/prefix list) [none],
  *                  resolvers (address/prefix list, or observed)
  *                  [observed],
@@ -190,6 +191,7 @@ struct config {
 		const char		*state_dir;
 		const char		*platforms_dir;
 		const char		*overrides_dir;
+		const char		*control_socket;
 		const struct cidr	*never_block;
 		size_t			 nnever_block;
 		const struct cidr	*resolvers;	/* none: observed */

@@ -168,6 +168,22 @@ void		 engine_set_overrides(struct engine *,
 /* The end of a capture or of the daemon: meter the tick in progress. */
 void		 engine_flush(struct engine *);
 
+/* A device and platform with a verdict, for schoolgatectl who. */
+struct engine_pair {
+	struct addr		 client;
+	const struct who	*who;
+	const char		*holder;
+	const struct platform	*platform;
+	enum verdict		 verdict;
+	int64_t			 until;
+	const struct override	*by;
+};
+
+/* Every pair with a verdict, in the order they were first seen. */
+void		 engine_foreach_pair(struct engine *,
+		    void (*fn)(const struct engine_pair *, void *),
+		    void *arg);
+
 /* Every holder seen, in name order. */
 void		 engine_foreach_holder(struct engine *,
 		    void (*fn)(const struct engine_holder *, void *),

@@ -130,6 +130,18 @@ capture_dispatch(struct capture *c, int max, capture_cb cb, void *arg,
 }
 
 int
+capture_stats(struct capture *c, uint64_t *recv, uint64_t *drop)
+{
+	struct pcap_stat ps;
+
+	if (pcap_stats(c->p, &ps) != 0)
+		return -1;
+	*recv = ps.ps_recv;
+	*drop = (uint64_t)ps.ps_drop + ps.ps_ifdrop;
+	return 0;
+}
+
+int
 capture_dlt(const struct capture *c)
 {
 	return c->dlt;

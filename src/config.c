@@ -42,6 +42,7 @@
 
 #define DEFAULT_TIMEZONE	"Europe/London"
 #define DEFAULT_STATE_DIR	"/var/lib/schoolgate"
+#define DEFAULT_CONTROL		"/run/schoolgate/control.sock"
 #define DEFAULT_PLATFORMS_DIR	"/etc/schoolgate/platforms.d"
 #define DEFAULT_OVERRIDES_DIR	"/etc/schoolgate/overrides.d"
 #define DEFAULT_TICK		10
@@ -626,7 +627,8 @@ static const char *const sect_words[SECT_NKINDS] = {
 
 enum key_id {
 	K_INTERFACE, K_LAN, K_TIMEZONE, K_STATE_DIR, K_PLATFORMS_DIR,
-	K_OVERRIDES_DIR, K_NEVER_BLOCK, K_RESOLVERS, K_ON_EXIT, K_TICK,
+	K_OVERRIDES_DIR, K_CONTROL, K_NEVER_BLOCK, K_RESOLVERS, K_ON_EXIT,
+	K_TICK,
 	K_CAPTURE_BUFFER,
 	K_DEFAULT_GROUP,
 	K_SCHOOL_DAYS, K_LESSONS, K_LESSONS_DAY, K_BREAKS, K_BREAKS_DAY,
@@ -656,6 +658,8 @@ static const struct keydef keydefs[] = {
 	{ SECT_GATEWAY, "platforms_dir", K_PLATFORMS_DIR, false,
 	    "an absolute path" },
 	{ SECT_GATEWAY, "overrides_dir", K_OVERRIDES_DIR, false,
+	    "an absolute path" },
+	{ SECT_GATEWAY, "control_socket", K_CONTROL, false,
 	    "an absolute path" },
 	{ SECT_GATEWAY, "never_block", K_NEVER_BLOCK, false,
 	    "addresses or prefixes, or none" },
@@ -2569,6 +2573,9 @@ key_parse(struct st *st, const struct rsect *s, const struct rkey *k)
 	case K_OVERRIDES_DIR:
 		p_dir(&kc, &cfg->gateway.overrides_dir);
 		break;
+	case K_CONTROL:
+		p_dir(&kc, &cfg->gateway.control_socket);
+		break;
 	case K_NEVER_BLOCK:
 		cfg->gateway.nnever_block = prefixes_parse(&kc, true,
 		    &cfg->gateway.never_block, &unused);
@@ -2678,6 +2685,7 @@ defaults(struct config *cfg)
 {
 	cfg->gateway.timezone = DEFAULT_TIMEZONE;
 	cfg->gateway.state_dir = DEFAULT_STATE_DIR;
+	cfg->gateway.control_socket = DEFAULT_CONTROL;
 	cfg->gateway.platforms_dir = DEFAULT_PLATFORMS_DIR;
 	cfg->gateway.overrides_dir = DEFAULT_OVERRIDES_DIR;
 	cfg->gateway.on_exit = CONFIG_ON_EXIT_KEEP;
@@ -3552,6 +3560,7 @@ config_print(FILE *f, const struct config *cfg)
 	pr_value(f, "state_dir", cfg->gateway.state_dir);
 	pr_value(f, "platforms_dir", cfg->gateway.platforms_dir);
 	pr_value(f, "overrides_dir", cfg->gateway.overrides_dir);
+	pr_value(f, "control_socket", cfg->gateway.control_socket);
 	pr_prefixes(f, "never_block", cfg->gateway.never_block,
 	    cfg->gateway.nnever_block);
 	if (cfg->gateway.nresolvers == 0)

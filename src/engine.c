@@ -1041,6 +1041,32 @@ engine_restore_addrs(struct engine *e, const struct state_ip *v, size_t n,
 	}
 }
 
+void
+engine_foreach_pair(struct engine *e,
+    void (*fn)(const struct engine_pair *, void *), void *arg)
+{
+	const struct pair *p;
+	const struct client *c;
+	struct engine_pair ep;
+	size_t i;
+
+	for (i = 0; i < e->pairs_ix.n; i++) {
+		p = &e->pairs[i];
+		if (!p->have)
+			continue;
+		c = &e->clients[p->client];
+		memset(&ep, 0, sizeof(ep));
+		ep.client = c->a;
+		ep.who = &c->who;
+		ep.holder = e->holders[c->holder].name;
+		ep.platform = catalog_platform(e->o.cat, p->platform);
+		ep.verdict = p->v;
+		ep.until = p->until;
+		ep.by = p->by;
+		fn(&ep, arg);
+	}
+}
+
 static int
 holder_cmp(const void *a, const void *b)
 {

@@ -31,6 +31,7 @@
 #include "capture.h"
 #include "classify.h"
 #include "config.h"
+#include "control.h"
 #include "engine.h"
 #include "identity.h"
 #include "log.h"
@@ -77,6 +78,9 @@ struct daemon {
 	uint64_t		 mono0;		/* us, CLOCK_MONOTONIC */
 	double			 rate;
 	uint64_t		 now;		/* us, this iteration */
+	uint64_t		 started;	/* mono us */
+	struct control		*ctl;
+	char			 reload_why[256];	/* last failure */
 
 	int64_t			 next_meter;	/* s: next counters read */
 	uint64_t		 watchdog;	/* us of WatchdogSec, or 0 */
@@ -574,7 +578,7 @@ ep_add(struct daemon *d, int fd, uint32_t tag)
 	return epoll_ctl(d->ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
-enum { TAG_SIGNAL = 1000, TAG_TIMER, TAG_INOTIFY };
+enum { TAG_SIGNAL = 1000, TAG_TIMER, TAG_INOTIFY, TAG_CONTROL };
 
 static void
 setup_of(const struct config *cfg, struct nft_setup *ns)
@@ -635,7 +639,7 @@ same_words(const char *const *a, size_t na, const char *const *b, size_t nb)
  * kernel's elements keep their meaning.  The capture interfaces and the
  * clock stay as they were: changing interfaces needs a restart.
  */
-static void
+static int
 reload(struct daemon *d)
 {
 	const struct loop_opts *o = d->opts;
@@ -664,6 +668,9 @@ reload(struct daemon *d)
 	    &cause)) == NULL) {
 		log_warnx("reload failed; the running configuration stays in "
 		    "force:\n%s", cause ? cause : "out of memory");
+		snprintf(d->reload_why, sizeof(d->reload_why), "%.*s",
+		    cause ? (int)strcspn(cause, "\n") : 13,
+		    cause ? cause : "out of memory");
 		free(cause);
 		goto fail;
 	}
@@ -709,10 +716,11 @@ reload(struct daemon *d)
 	log_info("reloaded: %zu platforms, %zu overrides in force, %zu "
 	    "rejected", catalog_nplatforms(d->cat), d->ovr->n,
 	    d->ovr->nrejected);
-	return;
+	return 0;
 nomem:
 	log_warnx("reload: out of memory; the running configuration stays "
 	    "in force");
+	snprintf(d->reload_why, sizeof(d->reload_why), "out of memory");
 	free(ips);
 	engine_free(eng);
 fail:
@@ -722,6 +730,7 @@ fail:
 	tz_free(tz);
 	catalog_free(cat);
 	config_free(cfg);
+	return -1;
 }
 
 static int
@@ -845,7 +854,11 @@ start(struct daemon *d)
 	for (i = 0; i < d->ncaps; i++)
 		if (ep_add(d, capture_fd(d->caps[i]), (uint32_t)i) == -1)
 			goto eperr;
-	if (ep_add(d, d->sigfd, TAG_SIGNAL) == -1 ||
+	if ((d->ctl = control_open(d->cfg->gateway.control_socket,
+	    &cause)) == NULL)
+		goto cause;
+	if (ep_add(d, control_fd(d->ctl), TAG_CONTROL) == -1 ||
+	    ep_add(d, d->sigfd, TAG_SIGNAL) == -1 ||
 	    ep_add(d, d->timerfd, TAG_TIMER) == -1 ||
 	    ep_add(d, d->inofd, TAG_INOTIFY) == -1)
 		goto eperr;
@@ -890,6 +903,7 @@ stop(struct daemon *d)
 			free(cause);
 		}
 	}
+	control_close(d->ctl);
 	for (i = 0; i < d->ncaps; i++)
 		capture_close(d->caps[i]);
 	observer_free(d->obs);
@@ -993,6 +1007,210 @@ tick(struct daemon *d)
 }
 
 /*
+ * The control socket's verbs (see control.h and schoolgatectl(8)).
+ */
+static void
+fmt_duration(uint64_t secs, char *buf, size_t len)
+{
+	if (secs >= 3600)
+		snprintf(buf, len, "%lluh%02llum%02llus",
+		    (unsigned long long)(secs / 3600),
+		    (unsigned long long)(secs / 60 % 60),
+		    (unsigned long long)(secs % 60));
+	else
+		snprintf(buf, len, "%llum%02llus",
+		    (unsigned long long)(secs / 60),
+		    (unsigned long long)(secs % 60));
+}
+
+static void
+fmt_until(const struct daemon *d, int64_t t, char *buf, size_t len)
+{
+	if (t == POLICY_NEVER)
+		snprintf(buf, len, "-");
+	else
+		tz_format(d->tz, t, buf, len);
+}
+
+struct who_ctx {
+	struct daemon		*d;
+	struct control_out	*out;
+	size_t			 denials;
+};
+
+static void
+who_line(const struct engine_pair *p, void *arg)
+{
+	struct who_ctx *w = arg;
+	char ab[ADDR_STRLEN], until[40];
+
+	if (verdict_blocks(p->verdict))
+		w->denials++;
+	if (w->out == NULL)
+		return;
+	addr_format(&p->client, ab, sizeof(ab));
+	fmt_until(w->d, p->until, until, sizeof(until));
+	control_printf(w->out, "%-24s %-20s %-10s %-14s %-20s %-25s %s", ab,
+	    p->holder, p->who->group->name, p->platform->id,
+	    verdict_str(p->verdict), until, p->by ? p->by->id : "-");
+}
+
+static void
+ctl_status(struct daemon *d, struct control_out *out)
+{
+	const struct observer_stats *os = observer_stats(d->obs);
+	const struct engine_stats *es = engine_stats(d->engine);
+	struct who_ctx w = { d, NULL, 0 };
+	char buf[64], now[40];
+	uint64_t recv, drop;
+	size_t i, n;
+
+	fmt_duration((mono_us() - d->started) / US, buf, sizeof(buf));
+	tz_format(d->tz, (int64_t)(d->now / US), now, sizeof(now));
+	control_printf(out, "uptime          %s", buf);
+	if (d->testclock)
+		control_printf(out, "clock           TEST CLOCK, %gx: %s",
+		    d->rate, now);
+	else
+		control_printf(out, "clock           real: %s", now);
+	for (i = 0; i < d->ncaps; i++) {
+		if (capture_stats(d->caps[i], &recv, &drop) == 0)
+			control_printf(out, "capture %-8s received %llu, "
+			    "dropped %llu", d->cfg->gateway.interfaces[i],
+			    (unsigned long long)recv,
+			    (unsigned long long)drop);
+	}
+	control_printf(out, "packets         %llu (%llu undecodable)",
+	    (unsigned long long)os->packets,
+	    (unsigned long long)os->undecodable);
+	control_printf(out, "observations    dns %llu (%llu matching no "
+	    "query), tls %llu, quic %llu, http %llu",
+	    (unsigned long long)os->dns_answers,
+	    (unsigned long long)os->dns_unsolicited,
+	    (unsigned long long)os->tls_hellos,
+	    (unsigned long long)os->quic_hellos,
+	    (unsigned long long)os->http_requests);
+	n = engine_export_addrs(d->engine, NULL, 0);
+	control_printf(out, "addresses       %zu learned now (%llu in all), "
+	    "%llu shared, %llu answers not trusted",
+	    n, (unsigned long long)es->learned,
+	    (unsigned long long)es->shared,
+	    (unsigned long long)(es->untrusted + es->untrusted_resolver));
+	engine_foreach_pair(d->engine, who_line, &w);
+	control_printf(out, "denials         %zu in force", w.denials);
+	control_printf(out, "verdicts        %llu changes; %llu ticks "
+	    "charged", (unsigned long long)es->verdicts,
+	    (unsigned long long)es->charged);
+	control_printf(out, "overrides       %zu in force, %zu rejected",
+	    d->ovr->n, d->ovr->nrejected);
+	control_printf(out, "state           %s", d->save_failing ?
+	    "NOT SAVED (failing; retried every tick)" : "saved");
+	control_printf(out, "nft             %llu batches refused",
+	    (unsigned long long)d->batch_failures);
+	n = d->nlat < LAT_SAMPLES ? (size_t)d->nlat : LAT_SAMPLES;
+	if (n > 0) {
+		uint32_t *v = malloc(n * sizeof(*v));
+
+		if (v != NULL) {
+			memcpy(v, d->lat, n * sizeof(*v));
+			qsort(v, n, sizeof(*v), u32_cmp);
+			control_printf(out, "latency         DNS answer -> "
+			    "kernel: p50 %u us, p99 %u us (%zu samples)",
+			    v[n / 2], v[(n * 99) / 100], n);
+			free(v);
+		}
+	}
+}
+
+static int
+ctl_quota(struct daemon *d, const char *name, struct control_out *out,
+    char *why, size_t whylen)
+{
+	const struct config_person *pe;
+	struct policy pol;
+	struct tz_local l;
+	char used[32], allow[32], left[32], resets[40];
+	uint32_t u, a;
+	int64_t now = (int64_t)(d->now / US);
+
+	if ((pe = config_person_find(d->cfg, name)) == NULL) {
+		snprintf(why, whylen, "no person %s in the configuration",
+		    name);
+		return -1;
+	}
+	tz_local(d->tz, now, &l);
+	pol.cfg = d->cfg;
+	pol.sched = d->sched;
+	pol.ovr = d->ovr;
+	u = quota_used(d->quota, pe->name, l.day);
+	control_printf(out, "person          %s", pe->name);
+	control_printf(out, "group           %s", pe->group->name);
+	if (pe->group->outside != CONFIG_OUTSIDE_QUOTA) {
+		control_printf(out, "allowance       not metered (outside "
+		    "lessons: %s)", pe->group->outside ==
+		    CONFIG_OUTSIDE_ALLOW ? "allow" : "block");
+		return 0;
+	}
+	a = policy_allowance(&pol, pe->group, pe, NULL, l.day);
+	fmt_duration(u, used, sizeof(used));
+	fmt_duration(a, allow, sizeof(allow));
+	fmt_duration(u < a ? a - u : 0, left, sizeof(left));
+	tz_format(d->tz, tz_instant(d->tz, l.day + 1, 0), resets,
+	    sizeof(resets));
+	control_printf(out, "used            %s", used);
+	control_printf(out, "allowance       %s", allow);
+	control_printf(out, "left            %s", left);
+	control_printf(out, "resets          %s", resets);
+	return 0;
+}
+
+static int
+on_control(const struct control_req *req, struct control_out *out,
+    char *why, size_t whylen, void *arg)
+{
+	struct daemon *d = arg;
+	struct who_ctx w = { d, out, 0 };
+
+	switch (req->verb) {
+	case CTL_HELP:
+		control_printf(out, "status          the daemon's figures");
+		control_printf(out, "who             devices, their verdicts "
+		    "and until when");
+		control_printf(out, "quota PERSON    a person's allowance "
+		    "today");
+		control_printf(out, "reload          read the configuration "
+		    "again");
+		return 0;
+	case CTL_STATUS:
+		ctl_status(d, out);
+		return 0;
+	case CTL_WHO:
+		control_printf(out, "%-24s %-20s %-10s %-14s %-20s %-25s %s",
+		    "DEVICE", "HOLDER", "GROUP", "PLATFORM", "VERDICT",
+		    "UNTIL", "OVERRIDE");
+		engine_foreach_pair(d->engine, who_line, &w);
+		return 0;
+	case CTL_QUOTA:
+		return ctl_quota(d, req->arg, out, why, whylen);
+	case CTL_RELOAD:
+		sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+		    (unsigned long long)mono_us());
+		if (reload(d) < 0) {
+			sd_notify(0, "READY=1");
+			snprintf(why, whylen, "reload refused, the running "
+			    "configuration stays in force: %s", d->reload_why);
+			return -1;
+		}
+		sd_notify(0, "READY=1");
+		commit(d);
+		control_printf(out, "reloaded");
+		return 0;
+	}
+	snprintf(why, whylen, "unknown verb");
+	return -1;
+}
+
+/*
  * systemd (Type=notify): READY once the table is in place, STATUS with
  * live figures, WATCHDOG pings from the loop itself (a wedged loop stops
  * them and systemd restarts the daemon), STOPPING.  Outside systemd
@@ -1032,6 +1250,7 @@ loop_run(const struct loop_opts *o)
 
 	memset(&d, 0, sizeof(d));
 	d.opts = o;
+	d.started = mono_us();
 	d.ep = d.sigfd = d.timerfd = d.inofd = -1;
 	if (start(&d) < 0) {
 		stop(&d);
@@ -1066,6 +1285,8 @@ loop_run(const struct loop_opts *o)
 				handle_signals(&d);
 			else if (tag == TAG_TIMER)
 				drain(d.timerfd);
+			else if (tag == TAG_CONTROL)
+				control_serve(d.ctl, on_control, &d);
 			else if (tag == TAG_INOTIFY) {
 				drain(d.inofd);
 				d.ovr_dirty = true;
@@ -1074,7 +1295,7 @@ loop_run(const struct loop_opts *o)
 		if (d.reload) {
 			sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
 			    (unsigned long long)mono_us());
-			reload(&d);
+			(void)reload(&d);
 			sd_notify(0, "READY=1");
 		} else if (d.ovr_dirty)
 			overrides_reload(&d);

@@ -10,11 +10,12 @@ trap 'rm -rf "$d"' EXIT
 make -s B="$B" install DESTDIR="$d" >"$d.log" 2>&1 || { cat "$d.log"; rm -f "$d.log"; exit 1; }
 rm -f "$d.log"
 bad=0
-for f in usr/sbin/schoolgated etc/schoolgate/schoolgate.conf \
+for f in usr/sbin/schoolgated usr/sbin/schoolgatectl etc/schoolgate/schoolgate.conf \
     etc/schoolgate/platforms.d/10-social.conf etc/schoolgate/overrides.d \
     etc/schoolgate/overrides.d/README \
     var/lib/schoolgate/requests var/log/schoolgate \
-    usr/share/man/man8/schoolgated.8 usr/share/man/man5/schoolgate.conf.5 \
+    usr/share/man/man8/schoolgated.8 usr/share/man/man8/schoolgatectl.8 \
+    usr/share/man/man5/schoolgate.conf.5 \
     usr/share/man/man5/schoolgate-platforms.5 \
     usr/share/man/man5/schoolgate-overrides.5 \
     lib/systemd/system/schoolgated.service usr/lib/sysusers.d/schoolgate.conf; do

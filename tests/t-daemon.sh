@@ -1,10 +1,14 @@
 #!/bin/sh
+# The daemon's interfaces to the system, in a throwaway network namespace:
+#
 # schoolgated speaks systemd's notify protocol (Type=notify): READY=1
 # once its table is in place, STATUS= lines with live figures, WATCHDOG=1
 # at least every WatchdogSec/3 from the loop, RELOADING=1 and READY=1
 # around a reload (SIGHUP), STOPPING=1 on SIGTERM.  And a reload: a
 # broken configuration is reported with file:line and the running one
-# stays in force (the daemon keeps running); a good one is taken.  A python listener
+# stays in force (the daemon keeps running); a good one is taken.  And
+# schoolgatectl over the control socket: status, who, quota, reload,
+# errors for bad requests, and a non-admin user kept out.  A python listener
 # plays systemd on a NOTIFY_SOCKET; the daemon runs in a throwaway
 # network namespace.  Root only (skips otherwise).
 set -u
@@ -15,13 +19,13 @@ cd "$top" || exit 1
 for t in ip nft python3; do
 	command -v "$t" >/dev/null 2>&1 || { echo "skip: $t not installed"; exit 77; }
 done
-ns=sgnotify$$
+ns=sgdaemon$$
 w=$(mktemp -d /tmp/t-notify.XXXXXX)
 cleanup() {
 	[ -n "${lpid:-}" ] && kill "$lpid" 2>/dev/null
 	ip netns del "$ns" 2>/dev/null
 	ip link del "sgn$$" 2>/dev/null
-	rm -rf "$w"
+	[ -n "${KEEP:-}" ] || rm -rf "$w"
 }
 trap cleanup EXIT
 ip netns add "$ns" || exit 1
@@ -34,6 +38,7 @@ cat >"$w/s.conf" <<CONF
 interface = lan0
 lan = 10.10.0.0/16
 state_dir = $w/state
+control_socket = $w/control.sock
 platforms_dir = $top/conf/platforms.d
 overrides_dir = $w/ovr
 on_exit = flush
@@ -41,6 +46,10 @@ on_exit = flush
 lessons = 08:45-16:00
 [group staff]
 members = 10.10.0.0/24
+outside = quota
+[person jsmith]
+group = staff
+devices = 10.10.0.23
 CONF
 
 # The listener: every datagram, one line each, to $w/notify.
@@ -76,6 +85,26 @@ printf '[group pupils]\nmembers = 10.10.32.0/19\n' >>"$w/s.conf"
 kill -HUP "$dpid"
 sleep 0.5
 kill -0 "$dpid" 2>/dev/null || echo "FAIL the daemon died on a bad reload"
+
+# schoolgatectl.
+ctl() { "$B/schoolgatectl" -s "$w/control.sock" "$@"; }
+ctl status >"$w/ctl-status" 2>&1; echo "rc=$?" >>"$w/ctl-status"
+ctl who >"$w/ctl-who" 2>&1; echo "rc=$?" >>"$w/ctl-who"
+ctl quota jsmith >"$w/ctl-quota" 2>&1; echo "rc=$?" >>"$w/ctl-quota"
+ctl quota nobody >"$w/ctl-quota-bad" 2>&1; echo "rc=$?" >>"$w/ctl-quota-bad"
+ctl dance >"$w/ctl-bad" 2>&1; echo "rc=$?" >>"$w/ctl-bad"
+ctl reload >"$w/ctl-reload" 2>&1; echo "rc=$?" >>"$w/ctl-reload"
+printf 'status\r\n' | timeout 3 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(sys.stdin.buffer.read()); s.shutdown(socket.SHUT_WR)
+print(s.recv(4096).decode(), end="")' "$w/control.sock" >"$w/ctl-cr" 2>&1
+if command -v setpriv >/dev/null 2>&1; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    "$B/schoolgatectl" -s "$w/control.sock" status >"$w/ctl-nobody" 2>&1
+	echo "rc=$?" >>"$w/ctl-nobody"
+fi
+kill -0 "$dpid" 2>/dev/null || echo "FAIL the daemon died on a control request"
 kill -TERM "$dpid"
 wait "$dpid"
 rc=$?
@@ -99,10 +128,31 @@ logcheck "a bad reload is refused with file:line" \
     "reload failed; the running configuration stays in force"
 logcheck "... naming the line" "s.conf:1[0-9]: \[group pupils\] outside = sometimes"
 logcheck "a good reload is taken" "reloaded: 64 platforms"
+fcheck() {	# description file pattern
+	if grep -q -- "$3" "$w/$2"; then echo "ok   $1"
+	else echo "FAIL $1"; sed 's/^/     | /' "$w/$2"; fail=$((fail + 1)); fi
+}
+fcheck "ctl status: uptime" ctl-status "^uptime "
+fcheck "ctl status: capture figures" ctl-status "^capture lan0 *received"
+fcheck "ctl status: denials in force" ctl-status "^denials  *0 in force"
+fcheck "ctl status: exit 0" ctl-status "^rc=0"
+fcheck "ctl who: header, exit 0" ctl-who "^DEVICE"
+fcheck "ctl quota jsmith: 30 minutes" ctl-quota "^allowance  *30m00s"
+fcheck "ctl quota jsmith: resets at midnight" ctl-quota "^resets .*T00:00:00"
+fcheck "ctl quota nobody: an error" ctl-quota-bad "no person nobody"
+fcheck "ctl quota nobody: exit 1" ctl-quota-bad "^rc=1"
+fcheck "ctl dance: unknown verb" ctl-bad "unknown verb 'dance'"
+fcheck "ctl dance: exit 1" ctl-bad "^rc=1"
+fcheck "ctl reload" ctl-reload "^reloaded"
+fcheck "a request with a control byte is refused" ctl-cr "error: byte 0x0d"
+if [ -f "$w/ctl-nobody" ]; then
+	fcheck "a user outside schoolgate-admin is kept out" ctl-nobody \
+	    "ermission denied"
+fi
 check "STOPPING=1 on SIGTERM" '^STOPPING=1'
 [ "$rc" -eq 0 ] || { echo "FAIL exit status $rc"; fail=$((fail + 1)); }
 if [ "$fail" -ne 0 ]; then
 	echo "--- notifications"; cat "$w/notify"; echo "--- daemon"; cat "$w/log"
 	exit 1
 fi
-echo "summary: notify protocol as systemd expects it"
+echo "summary: notify protocol, reload and control socket as expected"

@@ -1,0 +1,119 @@
+/*
+ * Unit tests for control.c's pure parts: the request line parser (every
+ * verb, every error) and who may connect.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control.h"
+
+static const struct {
+	const char	*line;
+	int		 verb;		/* -1: an error */
+	const char	*arg;		/* or the error's text */
+} cases[] = {
+	{ "status", CTL_STATUS, "" },
+	{ "who", CTL_WHO, "" },
+	{ "quota jsmith", CTL_QUOTA, "jsmith" },
+	{ "quota ip:10.10.0.9", CTL_QUOTA, "ip:10.10.0.9" },
+	{ "reload", CTL_RELOAD, "" },
+	{ "help", CTL_HELP, "" },
+	{ "", -1, "empty request" },
+	{ "dance", -1, "unknown verb 'dance'" },
+	{ "STATUS", -1, "unknown verb 'STATUS'" },
+	{ "statu", -1, "unknown verb" },
+	{ "statuss", -1, "unknown verb" },
+	{ "status now", -1, "status takes no argument" },
+	{ "quota", -1, "quota needs an argument" },
+	{ "quota ", -1, "one word after the verb" },
+	{ "quota  jsmith", -1, "one word after the verb" },
+	{ "quota jsmith ", -1, "one word after the verb" },
+	{ "quota a b", -1, "one word after the verb" },
+	{ " status", -1, "unknown verb" },
+	{ "status\r", -1, "byte 0x0d at 7" },
+	{ "st\tatus", -1, "byte 0x09 at 3" },
+	{ "who\033[2J", -1, "byte 0x1b at 4" },
+	{ "quota j\xc3\xa9", -1, "byte 0xc3 at 8" },
+};
+
+START_TEST(test_parse)
+{
+	struct control_req r;
+	char why[256] = "";
+	int rc;
+
+	memset(&r, 0xa5, sizeof(r));
+	rc = control_parse(cases[_i].line, strlen(cases[_i].line), &r, why,
+	    sizeof(why));
+	if (cases[_i].verb < 0) {
+		ck_assert_int_eq(rc, -EINVAL);
+		ck_assert_msg(strstr(why, cases[_i].arg) != NULL,
+		    "'%s': got '%s', want '%s'", cases[_i].line, why,
+		    cases[_i].arg);
+		return;
+	}
+	ck_assert_msg(rc == 0, "'%s': %s", cases[_i].line, why);
+	ck_assert_int_eq(r.verb, cases[_i].verb);
+	ck_assert_str_eq(r.arg, cases[_i].arg);
+	ck_assert(strncmp(cases[_i].line, control_verb_str(r.verb),
+	    strlen(control_verb_str(r.verb))) == 0);
+}
+END_TEST
+
+/* A line of CONTROL_LINE_MAX or more bytes is refused; one less is
+ * read.  Embedded NULs are control bytes. */
+START_TEST(test_limits)
+{
+	char line[CONTROL_LINE_MAX + 8], why[256];
+	struct control_req r;
+
+	memset(line, 'a', sizeof(line));
+	memcpy(line, "quota ", 6);
+	ck_assert_int_eq(control_parse(line, CONTROL_LINE_MAX - 1, &r, why,
+	    sizeof(why)), 0);
+	ck_assert_uint_eq(strlen(r.arg), CONTROL_LINE_MAX - 7);
+	ck_assert_int_eq(control_parse(line, CONTROL_LINE_MAX, &r, why,
+	    sizeof(why)), -EINVAL);
+	ck_assert(strstr(why, "longer than") != NULL);
+	ck_assert_int_eq(control_parse("who\0x", 5, &r, why, sizeof(why)),
+	    -EINVAL);
+	ck_assert(strstr(why, "byte 0x00 at 4") != NULL);
+}
+END_TEST
+
+START_TEST(test_allowed)
+{
+	static const gid_t g[] = { 100, 4242, 7 };
+
+	ck_assert(control_allowed(0, 0, NULL, 0, (gid_t)-1));
+	ck_assert(control_allowed(0, 5, NULL, 0, 4242));
+	ck_assert(control_allowed(1000, 4242, NULL, 0, 4242));
+	ck_assert(control_allowed(1000, 1000, g, 3, 4242));
+	ck_assert(!control_allowed(1000, 1000, g, 2, 7));
+	ck_assert(!control_allowed(1000, 1000, g, 3, 99));
+	ck_assert(!control_allowed(1000, 1000, g, 3, (gid_t)-1));
+	ck_assert(!control_allowed(65534, 65534, NULL, 0, 4242));
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("control");
+	TCase *tc = tcase_create("control");
+	SRunner *sr;
+	int nfail;
+
+	tcase_add_loop_test(tc, test_parse, 0,
+	    (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_test(tc, test_limits);
+	tcase_add_test(tc, test_allowed);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	nfail = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nfail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
