@@ -854,11 +854,17 @@ start(struct daemon *d)
 	for (i = 0; i < d->ncaps; i++)
 		if (ep_add(d, capture_fd(d->caps[i]), (uint32_t)i) == -1)
 			goto eperr;
+	/* Enforcement does not wait for the control socket: without it
+	 * the daemon runs, and says so. */
 	if ((d->ctl = control_open(d->cfg->gateway.control_socket,
-	    &cause)) == NULL)
-		goto cause;
-	if (ep_add(d, control_fd(d->ctl), TAG_CONTROL) == -1 ||
-	    ep_add(d, d->sigfd, TAG_SIGNAL) == -1 ||
+	    &cause)) == NULL) {
+		log_warnx("%s; running without a control socket",
+		    cause ? cause : "control socket");
+		free(cause);
+		cause = NULL;
+	} else if (ep_add(d, control_fd(d->ctl), TAG_CONTROL) == -1)
+		goto eperr;
+	if (ep_add(d, d->sigfd, TAG_SIGNAL) == -1 ||
 	    ep_add(d, d->timerfd, TAG_TIMER) == -1 ||
 	    ep_add(d, d->inofd, TAG_INOTIFY) == -1)
 		goto eperr;
