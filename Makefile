@@ -67,11 +67,12 @@ check_identity_MODS := identity config inifile addr log
 check_quota_MODS    := quota
 check_meter_MODS    := meter addr
 check_control_MODS  := control log
+check_events_MODS   := events report log addr
 check_policy_MODS   := policy schedule tz overrides quota identity config classify inifile addr log
 check_engine_MODS   := engine policy schedule tz overrides quota identity config classify inifile addr log state
 check_nft_MODS      := nft addr
 
-.PHONY: all deps check unit bench install uninstall clean sanitize demo fuzz
+.PHONY: all deps check unit bench install uninstall clean sanitize demo fuzz soak
 all: $(BINS)
 
 $(B)/obj/%.o: src/%.c
@@ -208,6 +209,14 @@ FUZZ_TARGETS ?=
 fuzz:
 	FUZZ_SECONDS='$(FUZZ_SECONDS)' FUZZ_TARGETS='$(FUZZ_TARGETS)' scripts/fuzz
 # End of fuzzing -------------------------------------------------------
+
+# The crash soak (scripts/soak, root): the daemon on a test clock killed
+# with SIGKILL SOAK_KILLS times and restarted, state saves failing under
+# faultfs.so now and then.  `make check` runs 20 kills (tests/t-soak.sh).
+SOAK_KILLS ?= 200
+
+soak: all $(B)/faultfs.so
+	B=$(B) scripts/soak $(SOAK_KILLS)
 
 # State tools (tests/tools/statekill.c, faultfs.c) ----------------------
 # statekill drives state.c to be killed (tests/t-state-kill.sh) and saves

@@ -11,6 +11,8 @@
  *                  platforms_dir [/etc/schoolgate/platforms.d],
  *                  overrides_dir [/etc/schoolgate/overrides.d],
  *                  control_socket [/run/schoolgate/control.sock],
+ *                  log_dir [/var/log/schoolgate], retention_days
+ *                  (audit events kept, 1..3650) [90],
  *                  never_block (address/prefix list) [none],
  *                  resolvers (address/prefix list, or observed)
  *                  [observed],
@@ -192,6 +194,8 @@ struct config {
 		const char		*platforms_dir;
 		const char		*overrides_dir;
 		const char		*control_socket;
+		const char		*log_dir;	/* events.jsonl */
+		uint32_t		 retention_days;
 		const struct cidr	*never_block;
 		size_t			 nnever_block;
 		const struct cidr	*resolvers;	/* none: observed */

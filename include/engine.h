@@ -51,6 +51,9 @@ struct engine_verdict {
 	const char			*holder;
 	const struct platform		*platform;
 	const struct policy_verdict	*v;
+	const char			*name;	/* the name that prompted
+						   it, or NULL */
+	const uint8_t			*mac;	/* the device's, or NULL */
 	bool				 first;	/* no verdict before */
 	enum verdict			 prev;	/* the one it replaces */
 	int64_t				 prev_until;
@@ -71,6 +74,11 @@ struct engine_enforcer {
 	void	(*flow)(void *arg, const struct addr *client,
 		    const struct addr *server, uint16_t cport, uint8_t proto,
 		    const struct platform *p, bool exempt);
+	/* holder was charged a tick: used seconds today now (may be
+	 * NULL) */
+	void	(*charged)(void *arg, const char *holder,
+		    const struct who *who, uint32_t used,
+		    uint32_t allowance, int32_t day);
 };
 
 /* A holder's day, for the summary at the end of a replay and reports. */

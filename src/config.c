@@ -43,6 +43,9 @@
 #define DEFAULT_TIMEZONE	"Europe/London"
 #define DEFAULT_STATE_DIR	"/var/lib/schoolgate"
 #define DEFAULT_CONTROL		"/run/schoolgate/control.sock"
+#define DEFAULT_LOG_DIR		"/var/log/schoolgate"
+#define DEFAULT_RETENTION	90	/* days of audit events */
+#define RETENTION_MAX		3650
 #define DEFAULT_PLATFORMS_DIR	"/etc/schoolgate/platforms.d"
 #define DEFAULT_OVERRIDES_DIR	"/etc/schoolgate/overrides.d"
 #define DEFAULT_TICK		10
@@ -627,7 +630,7 @@ static const char *const sect_words[SECT_NKINDS] = {
 
 enum key_id {
 	K_INTERFACE, K_LAN, K_TIMEZONE, K_STATE_DIR, K_PLATFORMS_DIR,
-	K_OVERRIDES_DIR, K_CONTROL, K_NEVER_BLOCK, K_RESOLVERS, K_ON_EXIT,
+	K_OVERRIDES_DIR, K_CONTROL, K_LOG_DIR, K_RETENTION, K_NEVER_BLOCK, K_RESOLVERS, K_ON_EXIT,
 	K_TICK,
 	K_CAPTURE_BUFFER,
 	K_DEFAULT_GROUP,
@@ -661,6 +664,9 @@ static const struct keydef keydefs[] = {
 	    "an absolute path" },
 	{ SECT_GATEWAY, "control_socket", K_CONTROL, false,
 	    "an absolute path" },
+	{ SECT_GATEWAY, "log_dir", K_LOG_DIR, false, "an absolute path" },
+	{ SECT_GATEWAY, "retention_days", K_RETENTION, false,
+	    "a number of days, 1 to 3650" },
 	{ SECT_GATEWAY, "never_block", K_NEVER_BLOCK, false,
 	    "addresses or prefixes, or none" },
 	{ SECT_GATEWAY, "resolvers", K_RESOLVERS, false,
@@ -2171,6 +2177,26 @@ p_dir(const struct kctx *kc, const char **ret)
 		*ret = s;
 }
 
+/* A whole number of days, 1..RETENTION_MAX. */
+static void
+p_days(const struct kctx *kc, uint32_t *ret)
+{
+	unsigned long v;
+	const char *s;
+	char *end;
+
+	if ((s = scalar_get(kc, false)) == NULL)
+		return;
+	errno = 0;
+	if (*s < '0' || *s > '9' || (v = strtoul(s, &end, 10), errno != 0) ||
+	    *end != '\0' || v < 1 || v > RETENTION_MAX) {
+		kerr(kc, NULL, "%s is not a number of days from 1 to %d", s,
+		    RETENTION_MAX);
+		return;
+	}
+	*ret = (uint32_t)v;
+}
+
 static void
 p_duration(const struct kctx *kc, uint32_t min, uint32_t max,
     uint32_t *ret)
@@ -2576,6 +2602,12 @@ key_parse(struct st *st, const struct rsect *s, const struct rkey *k)
 	case K_CONTROL:
 		p_dir(&kc, &cfg->gateway.control_socket);
 		break;
+	case K_LOG_DIR:
+		p_dir(&kc, &cfg->gateway.log_dir);
+		break;
+	case K_RETENTION:
+		p_days(&kc, &cfg->gateway.retention_days);
+		break;
 	case K_NEVER_BLOCK:
 		cfg->gateway.nnever_block = prefixes_parse(&kc, true,
 		    &cfg->gateway.never_block, &unused);
@@ -2686,6 +2718,8 @@ defaults(struct config *cfg)
 	cfg->gateway.timezone = DEFAULT_TIMEZONE;
 	cfg->gateway.state_dir = DEFAULT_STATE_DIR;
 	cfg->gateway.control_socket = DEFAULT_CONTROL;
+	cfg->gateway.log_dir = DEFAULT_LOG_DIR;
+	cfg->gateway.retention_days = DEFAULT_RETENTION;
 	cfg->gateway.platforms_dir = DEFAULT_PLATFORMS_DIR;
 	cfg->gateway.overrides_dir = DEFAULT_OVERRIDES_DIR;
 	cfg->gateway.on_exit = CONFIG_ON_EXIT_KEEP;
@@ -3561,6 +3595,9 @@ config_print(FILE *f, const struct config *cfg)
 	pr_value(f, "platforms_dir", cfg->gateway.platforms_dir);
 	pr_value(f, "overrides_dir", cfg->gateway.overrides_dir);
 	pr_value(f, "control_socket", cfg->gateway.control_socket);
+	pr_value(f, "log_dir", cfg->gateway.log_dir);
+	snprintf(buf, sizeof(buf), "%u", (unsigned)cfg->gateway.retention_days);
+	pr_value(f, "retention_days", buf);
 	pr_prefixes(f, "never_block", cfg->gateway.never_block,
 	    cfg->gateway.nnever_block);
 	if (cfg->gateway.nresolvers == 0)

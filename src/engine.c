@@ -128,6 +128,7 @@ struct engine {
 	int64_t			 next_tick;	/* seconds, 0: not started */
 	int64_t			 now;		/* seconds */
 	int64_t			 min_until;	/* of every pair's verdict */
+	const char		*cur_name;	/* of the observation at hand */
 	struct engine_stats	 stats;
 };
 
@@ -551,6 +552,12 @@ update(struct engine *e, struct pair *p, int64_t t, uint64_t ts_us)
 	ev.holder = e->holders[c->holder].name;
 	ev.platform = catalog_platform(e->o.cat, p->platform);
 	ev.v = &v;
+	ev.name = e->cur_name;
+	{
+		const struct mac *m = nb_get(e, &c->a);
+
+		ev.mac = m != NULL ? m->bytes : NULL;
+	}
 	e->o.cb(&ev, e->o.arg);
 }
 
@@ -629,6 +636,10 @@ meter(struct engine *e, int64_t t)
 			h->active_ticks++;
 			h->charged = true;
 			e->stats.charged++;
+			if (e->o.enf != NULL && e->o.enf->charged != NULL)
+				e->o.enf->charged(e->o.arg, h->name, &h->who,
+				    quota_used(e->o.quota, h->name, day),
+				    allowance, day);
 		} else if (got < 0)
 			e->stats.full++;
 	}
@@ -901,12 +912,12 @@ engine_observe(struct engine *e, const struct observation *ob)
 	if (ob->unanswered)
 		return;
 	cx = ob->platform != NULL ? client_get(e, &ob->client, ob->mac) : -1;
-	if (ob->proto != OBS_DNS) {
+	e->cur_name = ob->name;
+	if (ob->proto != OBS_DNS)
 		named_flow(e, ob, cx);
-		return;
-	}
-	if (cx >= 0)
+	else if (cx >= 0)
 		(void)pair_get(e, cx, ob->platform, ob->ts_us);
+	e->cur_name = NULL;
 }
 
 /*

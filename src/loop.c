@@ -33,6 +33,7 @@
 #include "config.h"
 #include "control.h"
 #include "engine.h"
+#include "events.h"
 #include "identity.h"
 #include "log.h"
 #include "loop.h"
@@ -80,6 +81,7 @@ struct daemon {
 	uint64_t		 now;		/* us, this iteration */
 	uint64_t		 started;	/* mono us */
 	struct control		*ctl;
+	struct events		*events;
 	char			 reload_why[256];	/* last failure */
 
 	int64_t			 next_meter;	/* s: next counters read */
@@ -210,6 +212,32 @@ batch_err(struct daemon *d, int r, const char *what)
 	(void)d;
 }
 
+/* An event about a device and platform, with what is known of it. */
+static void
+device_event(struct daemon *d, enum event_kind kind,
+    const struct engine_verdict *ev, const char *until)
+{
+	struct event e;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = kind;
+	e.ts_us = ev->ts_us ? ev->ts_us : d->now;
+	e.client = &ev->client;
+	e.mac = ev->mac;
+	e.person = ev->who->person ? ev->who->person->name : NULL;
+	e.group = ev->who->group->name;
+	e.holder = ev->holder;
+	e.platform = ev->platform->id;
+	e.name = ev->name;
+	e.rule = ev->v->by != NULL ? "override" : ev->v->lessons ?
+	    "lessons" : "outside lessons";
+	e.verdict = verdict_str(ev->v->verdict);
+	e.until = until;
+	e.detail = ev->v->by != NULL ? ev->v->by->id : NULL;
+	e.used = ev->v->allowance > 0 ? (int64_t)ev->v->used : -1;
+	events_emit(d->events, &e, d->now);
+}
+
 static void
 on_verdict(const struct engine_verdict *ev, void *arg)
 {
@@ -227,6 +255,14 @@ on_verdict(const struct engine_verdict *ev, void *arg)
 		tz_format(d->tz, v->until, until, sizeof(until));
 	log_info("verdict %s %s (%s/%s): %s until %s", ab, ev->platform->id,
 	    ev->holder, ev->who->group->name, verdict_str(v->verdict), until);
+	/* The audit trail: a block starting or ending, the allowance used
+	 * up, circumvention. */
+	if (verdict_blocks(v->verdict) != (!ev->first &&
+	    verdict_blocks(ev->prev)))
+		device_event(d, v->verdict == VERDICT_BLOCK_QUOTA ? EV_QUOTA :
+		    v->verdict == VERDICT_BLOCK_CIRCUMVENTION ?
+		    EV_CIRCUMVENTION : verdict_blocks(v->verdict) ? EV_BLOCK :
+		    EV_UNBLOCK, ev, until);
 	/*
 	 * Without "destroy", removing an element the kernel expired a
 	 * moment ago would refuse the whole batch: leave one that ends
@@ -281,7 +317,91 @@ on_flow(void *arg, const struct addr *client, const struct addr *server,
 	    exempt ? 0 : mark_of(p), real_ms(d, FLOW_TIMEOUT_S)), "flow");
 }
 
-static const struct engine_enforcer enforcer = { on_addr, on_flow };
+/* Allowance used: an event at every five minutes and when it is all
+ * gone, for the weekly report. */
+static void
+on_charged(void *arg, const char *holder, const struct who *who,
+    uint32_t used, uint32_t allowance, int32_t day)
+{
+	struct daemon *d = arg;
+	struct event e;
+	char date[16];
+	int32_t y;
+	unsigned m, dd;
+
+	if (used % 300 >= d->cfg->gateway.tick && used < allowance)
+		return;
+	tz_civil_from_days(day, &y, &m, &dd);
+	snprintf(date, sizeof(date), "%04d-%02u-%02u", (int)y, m, dd);
+	memset(&e, 0, sizeof(e));
+	e.kind = EV_USAGE;
+	e.ts_us = d->now;
+	e.person = who->person ? who->person->name : NULL;
+	e.group = who->group->name;
+	e.holder = holder;
+	e.used = used;
+	e.day = date;
+	events_emit(d->events, &e, d->now);
+}
+
+static const struct engine_enforcer enforcer = {
+	.addr = on_addr,
+	.flow = on_flow,
+	.charged = on_charged,
+};
+
+/* A daemon-wide event: start, stop, reload, overrides. */
+static void
+plain_event(struct daemon *d, enum event_kind kind, const char *detail,
+    const char *platform, const char *until)
+{
+	struct event e;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = kind;
+	e.ts_us = d->now;
+	e.detail = detail;
+	e.platform = platform;
+	e.until = until;
+	e.used = -1;
+	events_emit(d->events, &e, d->now);
+}
+
+/* Overrides that came or were refused since the last set. */
+static void
+override_events(struct daemon *d, const struct overrides *old,
+    const struct overrides *new)
+{
+	char until[40], first[256];
+	size_t i, j;
+
+	for (i = 0; i < new->n; i++) {
+		for (j = 0; old != NULL && j < old->n; j++)
+			if (strcmp(old->v[j].id, new->v[i].id) == 0)
+				break;
+		if (old != NULL && j < old->n)
+			continue;
+		tz_format(d->tz, tz_instant(d->tz, new->v[i].until_day,
+		    new->v[i].until_sec), until, sizeof(until));
+		plain_event(d, EV_OVERRIDE_APPLIED, new->v[i].id,
+		    new->v[i].platform ? new->v[i].platform :
+		    new->v[i].domain, until);
+	}
+	for (i = 0; i < new->nrejected; i++) {
+		for (j = 0; old != NULL && j < old->nrejected; j++)
+			if (strcmp(old->rejected[j].file,
+			    new->rejected[i].file) == 0 &&
+			    strcmp(old->rejected[j].cause,
+			    new->rejected[i].cause) == 0)
+				break;
+		if (old != NULL && j < old->nrejected)
+			continue;
+		snprintf(first, sizeof(first), "%.*s",
+		    (int)strcspn(new->rejected[i].cause, "\n"),
+		    new->rejected[i].cause);
+		plain_event(d, EV_OVERRIDE_REJECTED, first, NULL, NULL);
+	}
+}
 
 static void
 on_observation(const struct observation *ob, void *arg)
@@ -559,6 +679,7 @@ overrides_reload(struct daemon *d)
 	for (i = 0; i < o->nrejected; i++)
 		log_warnx("override rejected: %s", o->rejected[i].cause);
 	log_info("overrides: %zu in force, %zu rejected", o->n, o->nrejected);
+	override_events(d, d->ovr, o);
 	engine_set_overrides(d->engine, o, d->now);
 	overrides_free(d->ovr);
 	d->ovr = o;
@@ -672,6 +793,7 @@ reload(struct daemon *d)
 		    cause ? (int)strcspn(cause, "\n") : 13,
 		    cause ? cause : "out of memory");
 		free(cause);
+		plain_event(d, EV_RELOAD, d->reload_why, NULL, NULL);
 		goto fail;
 	}
 	if (!same_words(cfg->gateway.interfaces, cfg->gateway.ninterfaces,
@@ -689,6 +811,7 @@ reload(struct daemon *d)
 	n = engine_export_addrs(d->engine, ips, n);
 
 	/* Swap.  From here the new structures are in force. */
+	override_events(d, d->ovr, ovr);
 	old = d->engine;
 	engine_free(old);
 	observer_set_catalog(d->obs, cat);
@@ -716,6 +839,7 @@ reload(struct daemon *d)
 	log_info("reloaded: %zu platforms, %zu overrides in force, %zu "
 	    "rejected", catalog_nplatforms(d->cat), d->ovr->n,
 	    d->ovr->nrejected);
+	plain_event(d, EV_RELOAD, "ok", NULL, NULL);
 	return 0;
 nomem:
 	log_warnx("reload: out of memory; the running configuration stays "
@@ -768,9 +892,20 @@ start(struct daemon *d)
 		    "school's gateway", o->clock, d->rate);
 	}
 	d->now = clock_now(d);
+	/* The audit log; without it the journal still has every event. */
+	if ((d->events = events_open(d->cfg->gateway.log_dir,
+	    d->cfg->gateway.retention_days, &cause)) == NULL) {
+		log_warnx("audit log: %s; events go to the journal only",
+		    cause ? cause : "?");
+		free(cause);
+		cause = NULL;
+	}
+	plain_event(d, EV_START, d->testclock ? "test clock" : NULL, NULL,
+	    NULL);
 	if ((d->ovr = overrides_load_dir(d->cfg->gateway.overrides_dir,
 	    d->cfg, d->cat, &cause)) == NULL)
 		goto cause;
+	override_events(d, NULL, d->ovr);
 	for (i = 0; i < d->ovr->nrejected; i++)
 		log_warnx("override rejected: %s", d->ovr->rejected[i].cause);
 	if ((d->quota = quota_new()) == NULL ||
@@ -899,6 +1034,9 @@ stop(struct daemon *d)
 		state_write(d);
 	}
 	latency_report(d);
+	if (d->cfg != NULL)
+		plain_event(d, EV_STOP, NULL, NULL, NULL);
+	events_close(d->events);
 	if (d->nft != NULL && d->batch != NULL && d->cfg != NULL &&
 	    d->cfg->gateway.on_exit == CONFIG_ON_EXIT_FLUSH) {
 		nft_batch_reset(d->batch);

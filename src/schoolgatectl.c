@@ -3,6 +3,8 @@
  *
  *   schoolgatectl [-f conf | -s socket] status | who | quota PERSON |
  *       reload | help
+ *   schoolgatectl [-f conf] report [--from DATE] [--to DATE]
+ *       [--person P] [--csv] [--dir LOG_DIR]
  *
  * The protocol (version 1) is in control.h and schoolgatectl(8).
  */
@@ -12,6 +14,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +23,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "report.h"
 
 #define DEFAULT_SOCKET	"/run/schoolgate/control.sock"
 #define TIMEOUT_MS	10000
@@ -28,8 +32,90 @@ static _Noreturn void
 usage(void)
 {
 	fprintf(stderr, "usage: schoolgatectl [-f conf | -s socket] "
-	    "status | who | quota PERSON | reload | help\n");
+	    "status | who | quota PERSON | reload | help\n"
+	    "       schoolgatectl [-f conf] report [--from date] [--to date] "
+	    "[--person p] [--csv] [--dir log_dir]\n");
 	exit(2);
+}
+
+static bool
+date_ok(const char *s)
+{
+	struct config_date d;
+	char why[128];
+
+	return config_parse_date(s, &d, why, sizeof(why)) == 0;
+}
+
+/* report: read the audit log directly; no daemon needed. */
+static int
+report_main(int argc, char *argv[], const char *conffile)
+{
+	static const struct option longopts[] = {
+		{ "from",	required_argument,	NULL,	'F' },
+		{ "to",		required_argument,	NULL,	'T' },
+		{ "person",	required_argument,	NULL,	'p' },
+		{ "csv",	no_argument,		NULL,	'c' },
+		{ "dir",	required_argument,	NULL,	'd' },
+		{ NULL,		0,			NULL,	0 },
+	};
+	struct report_opts ro;
+	struct report *r;
+	struct config *cfg = NULL;
+	const char *dir = NULL;
+	char *cause = NULL;
+	bool csv = false;
+	int ch, rc;
+
+	memset(&ro, 0, sizeof(ro));
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'F':
+			ro.from = optarg;
+			break;
+		case 'T':
+			ro.to = optarg;
+			break;
+		case 'p':
+			ro.person = optarg;
+			break;
+		case 'c':
+			csv = true;
+			break;
+		case 'd':
+			dir = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || (ro.from && !date_ok(ro.from)) ||
+	    (ro.to && !date_ok(ro.to))) {
+		fprintf(stderr, "schoolgatectl: dates are YYYY-MM-DD\n");
+		usage();
+	}
+	if (dir == NULL && conffile != NULL) {
+		if ((cfg = config_load(conffile, &cause)) == NULL) {
+			fprintf(stderr, "%s", cause ? cause : "bad config\n");
+			return 1;
+		}
+		dir = cfg->gateway.log_dir;
+	}
+	if (dir == NULL)
+		dir = "/var/log/schoolgate";
+	if ((r = report_new(&ro)) == NULL)
+		return 1;
+	if (report_read_dir(r, dir, &cause) < 0) {
+		fprintf(stderr, "schoolgatectl: %s\n", cause ? cause : "?");
+		rc = 1;
+	} else {
+		report_print(r, stdout, csv);
+		rc = 0;
+	}
+	report_free(r);
+	config_free(cfg);
+	return rc;
 }
 
 /* Read until the server closes or the deadline; return the bytes. */
@@ -74,7 +160,7 @@ main(int argc, char *argv[])
 	size_t len, glen = strlen(CONTROL_GREETING);
 	int ch, fd, n, rc;
 
-	while ((ch = getopt(argc, argv, "f:hs:")) != -1) {
+	while ((ch = getopt(argc, argv, "+f:hs:")) != -1) {
 		switch (ch) {
 		case 'f':
 			conffile = optarg;
@@ -88,6 +174,8 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	if (argc >= 1 && strcmp(argv[0], "report") == 0)
+		return report_main(argc, argv, conffile);
 	if (argc < 1 || argc > 2 || (path != NULL && conffile != NULL))
 		usage();
 	if (path == NULL && conffile != NULL) {

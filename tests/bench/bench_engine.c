@@ -73,7 +73,10 @@ secs(void)
 int
 main(int argc, char *argv[])
 {
-	static const struct engine_enforcer enf = { on_addr, on_flow };
+	static const struct engine_enforcer enf = {
+		.addr = on_addr,
+		.flow = on_flow,
+	};
 	static struct dns_msg msg;
 	unsigned long devices = argc > 1 ? strtoul(argv[1], NULL, 10) : 5000;
 	unsigned long naddrs = argc > 2 ? strtoul(argv[2], NULL, 10) : 100000;

@@ -79,7 +79,10 @@ on_verdict(const struct engine_verdict *ev, void *arg)
 	    (long)ev->platform->index);
 }
 
-static const struct engine_enforcer enf = { on_addr, on_flow };
+static const struct engine_enforcer enf = {
+	.addr = on_addr,
+	.flow = on_flow,
+};
 
 static void
 write_file(const char *path, const char *text)
