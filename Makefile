@@ -19,7 +19,7 @@ DESTDIR    ?=
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
 B       := build
-PKGS    := libpcap libnftnl libmnl inih gnutls nettle libsystemd
+PKGS    := libpcap libnftnl libmnl inih gnutls nettle libsystemd libmicrohttpd
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
 	-Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \

@@ -11,6 +11,7 @@
  *                  platforms_dir [/etc/schoolgate/platforms.d],
  *                  overrides_dir [/etc/schoolgate/overrides.d],
  *                  control_socket [/run/schoolgate/control.sock],
+ *                  metrics (ADDR:PORT or none) [127.0.0.1:9654],
  *                  log_dir [/var/log/schoolgate], retention_days
  *                  (audit events kept, 1..3650) [90],
  *                  never_block (address/prefix list) [none],
@@ -194,6 +195,9 @@ struct config {
 		const char		*platforms_dir;
 		const char		*overrides_dir;
 		const char		*control_socket;
+		bool			 metrics;	/* Prometheus on: */
+		struct addr		 metrics_addr;
+		uint16_t		 metrics_port;
 		const char		*log_dir;	/* events.jsonl */
 		uint32_t		 retention_days;
 		const struct cidr	*never_block;

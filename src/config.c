@@ -44,6 +44,7 @@
 #define DEFAULT_STATE_DIR	"/var/lib/schoolgate"
 #define DEFAULT_CONTROL		"/run/schoolgate/control.sock"
 #define DEFAULT_LOG_DIR		"/var/log/schoolgate"
+#define DEFAULT_METRICS_PORT	9654
 #define DEFAULT_RETENTION	90	/* days of audit events */
 #define RETENTION_MAX		3650
 #define DEFAULT_PLATFORMS_DIR	"/etc/schoolgate/platforms.d"
@@ -630,7 +631,8 @@ static const char *const sect_words[SECT_NKINDS] = {
 
 enum key_id {
 	K_INTERFACE, K_LAN, K_TIMEZONE, K_STATE_DIR, K_PLATFORMS_DIR,
-	K_OVERRIDES_DIR, K_CONTROL, K_LOG_DIR, K_RETENTION, K_NEVER_BLOCK, K_RESOLVERS, K_ON_EXIT,
+	K_OVERRIDES_DIR, K_CONTROL, K_METRICS, K_LOG_DIR, K_RETENTION,
+	K_NEVER_BLOCK, K_RESOLVERS, K_ON_EXIT,
 	K_TICK,
 	K_CAPTURE_BUFFER,
 	K_DEFAULT_GROUP,
@@ -664,6 +666,8 @@ static const struct keydef keydefs[] = {
 	    "an absolute path" },
 	{ SECT_GATEWAY, "control_socket", K_CONTROL, false,
 	    "an absolute path" },
+	{ SECT_GATEWAY, "metrics", K_METRICS, false,
+	    "ADDR:PORT, [ADDR6]:PORT or none" },
 	{ SECT_GATEWAY, "log_dir", K_LOG_DIR, false, "an absolute path" },
 	{ SECT_GATEWAY, "retention_days", K_RETENTION, false,
 	    "a number of days, 1 to 3650" },
@@ -2511,24 +2515,28 @@ listen_parse(const char *s, struct addr *a, uint16_t *port, char *why,
 	return -EINVAL;
 }
 
+/* ADDR:PORT or none into *on, *a, *port. */
 static void
-p_listen(const struct kctx *kc)
+p_listen(const struct kctx *kc, bool *on, struct addr *ret, uint16_t *port)
 {
-	struct config *cfg = kc->st->cfg;
 	char why[256];
 	const char *s;
 	struct addr a;
-	uint16_t port;
+	uint16_t p;
 
-	if ((s = scalar_get(kc, true)) == NULL || strcmp(s, "none") == 0)
+	if ((s = scalar_get(kc, true)) == NULL)
 		return;
-	if (listen_parse(s, &a, &port, why, sizeof(why)) < 0) {
+	if (strcmp(s, "none") == 0) {
+		*on = false;
+		return;
+	}
+	if (listen_parse(s, &a, &p, why, sizeof(why)) < 0) {
 		kerr(kc, NULL, "%s", why);
 		return;
 	}
-	cfg->blockpage.enabled = true;
-	cfg->blockpage.listen = a;
-	cfg->blockpage.port = port;
+	*on = true;
+	*ret = a;
+	*port = p;
 }
 
 static void
@@ -2693,7 +2701,12 @@ key_parse(struct st *st, const struct rsect *s, const struct rkey *k)
 		    &xp->nsrc);
 		break;
 	case K_LISTEN:
-		p_listen(&kc);
+		p_listen(&kc, &cfg->blockpage.enabled, &cfg->blockpage.listen,
+		    &cfg->blockpage.port);
+		break;
+	case K_METRICS:
+		p_listen(&kc, &cfg->gateway.metrics, &cfg->gateway.metrics_addr,
+		    &cfg->gateway.metrics_port);
 		break;
 	case K_CA_CERT:
 		if ((p = path_get(&kc, true)) != NULL && strcmp(p, "none") != 0)
@@ -2719,6 +2732,10 @@ defaults(struct config *cfg)
 	cfg->gateway.state_dir = DEFAULT_STATE_DIR;
 	cfg->gateway.control_socket = DEFAULT_CONTROL;
 	cfg->gateway.log_dir = DEFAULT_LOG_DIR;
+	/* Prometheus on loopback: nobody else should read the figures. */
+	cfg->gateway.metrics = true;
+	(void)addr_parse("127.0.0.1", &cfg->gateway.metrics_addr);
+	cfg->gateway.metrics_port = DEFAULT_METRICS_PORT;
 	cfg->gateway.retention_days = DEFAULT_RETENTION;
 	cfg->gateway.platforms_dir = DEFAULT_PLATFORMS_DIR;
 	cfg->gateway.overrides_dir = DEFAULT_OVERRIDES_DIR;
@@ -3595,6 +3612,12 @@ config_print(FILE *f, const struct config *cfg)
 	pr_value(f, "platforms_dir", cfg->gateway.platforms_dir);
 	pr_value(f, "overrides_dir", cfg->gateway.overrides_dir);
 	pr_value(f, "control_socket", cfg->gateway.control_socket);
+	if (cfg->gateway.metrics) {
+		addr_format_port(&cfg->gateway.metrics_addr,
+		    cfg->gateway.metrics_port, buf, sizeof(buf));
+		pr_value(f, "metrics", buf);
+	} else
+		pr_value(f, "metrics", NULL);
 	pr_value(f, "log_dir", cfg->gateway.log_dir);
 	snprintf(buf, sizeof(buf), "%u", (unsigned)cfg->gateway.retention_days);
 	pr_value(f, "retention_days", buf);

@@ -38,6 +38,7 @@
 #include "log.h"
 #include "loop.h"
 #include "meter.h"
+#include "metrics.h"
 #include "nft.h"
 #include "observe.h"
 #include "overrides.h"
@@ -82,6 +83,13 @@ struct daemon {
 	uint64_t		 started;	/* mono us */
 	struct control		*ctl;
 	struct events		*events;
+	struct metrics		*metrics;
+	uint64_t		*obs_by_platform;	/* [nplatforms] */
+	size_t			 nobs_by_platform;
+	uint64_t		 obs_other;	/* names of no platform */
+	uint64_t		 batches;	/* committed */
+	uint64_t		 quota_today;	/* allowances used up */
+	int32_t			 quota_day;
 	char			 reload_why[256];	/* last failure */
 
 	int64_t			 next_meter;	/* s: next counters read */
@@ -108,6 +116,8 @@ struct daemon {
 	bool			 adopting;	/* verdicts of kept denials */
 	uint64_t		 batch_failures;
 };
+
+static void	metrics_fill_daemon(struct metrics_body *, void *);
 
 /*
  * The clock.
@@ -257,6 +267,17 @@ on_verdict(const struct engine_verdict *ev, void *arg)
 	    ev->holder, ev->who->group->name, verdict_str(v->verdict), until);
 	/* The audit trail: a block starting or ending, the allowance used
 	 * up, circumvention. */
+	if (v->verdict == VERDICT_BLOCK_QUOTA && (ev->first ||
+	    ev->prev != VERDICT_BLOCK_QUOTA)) {
+		struct tz_local l;
+
+		tz_local(d->tz, now, &l);
+		if (l.day != d->quota_day) {
+			d->quota_day = l.day;
+			d->quota_today = 0;
+		}
+		d->quota_today++;
+	}
 	if (verdict_blocks(v->verdict) != (!ev->first &&
 	    verdict_blocks(ev->prev)))
 		device_event(d, v->verdict == VERDICT_BLOCK_QUOTA ? EV_QUOTA :
@@ -408,6 +429,13 @@ on_observation(const struct observation *ob, void *arg)
 {
 	struct daemon *d = arg;
 
+	if (!ob->query) {
+		if (ob->platform != NULL &&
+		    ob->platform->index < d->nobs_by_platform)
+			d->obs_by_platform[ob->platform->index]++;
+		else
+			d->obs_other++;
+	}
 	engine_observe(d->engine, ob);
 }
 
@@ -441,15 +469,19 @@ commit(struct daemon *d)
 		log_warnx("nft: batch of %zu changes refused: %s",
 		    nft_batch_count(d->batch), cause ? cause : "?");
 		free(cause);
-	} else if (d->lat_from != 0) {
-		struct timespec ts;
-		uint64_t now, us;
+	} else {
+		d->batches++;
+		if (d->lat_from != 0) {
+			struct timespec ts;
+			uint64_t now, us;
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		now = (uint64_t)ts.tv_sec * US + (uint64_t)ts.tv_nsec / 1000;
-		us = now > d->lat_from ? now - d->lat_from : 0;
-		d->lat[d->nlat++ % LAT_SAMPLES] = us > UINT32_MAX ?
-		    UINT32_MAX : (uint32_t)us;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			now = (uint64_t)ts.tv_sec * US +
+			    (uint64_t)ts.tv_nsec / 1000;
+			us = now > d->lat_from ? now - d->lat_from : 0;
+			d->lat[d->nlat++ % LAT_SAMPLES] = us > UINT32_MAX ?
+			    UINT32_MAX : (uint32_t)us;
+		}
 	}
 	d->lat_from = 0;
 	nft_batch_reset(d->batch);
@@ -699,7 +731,7 @@ ep_add(struct daemon *d, int fd, uint32_t tag)
 	return epoll_ctl(d->ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
-enum { TAG_SIGNAL = 1000, TAG_TIMER, TAG_INOTIFY, TAG_CONTROL };
+enum { TAG_SIGNAL = 1000, TAG_TIMER, TAG_INOTIFY, TAG_CONTROL, TAG_METRICS };
 
 static void
 setup_of(const struct config *cfg, struct nft_setup *ns)
@@ -810,6 +842,17 @@ reload(struct daemon *d)
 		goto nomem;
 	n = engine_export_addrs(d->engine, ips, n);
 
+	{
+		uint64_t *v = calloc(catalog_nplatforms(cat) + 1, sizeof(*v));
+
+		if (v == NULL)
+			goto nomem;
+		/* Per-platform counters start again: indexes change. */
+		free(d->obs_by_platform);
+		d->obs_by_platform = v;
+		d->nobs_by_platform = catalog_nplatforms(cat);
+	}
+
 	/* Swap.  From here the new structures are in force. */
 	override_events(d, d->ovr, ovr);
 	old = d->engine;
@@ -878,6 +921,10 @@ start(struct daemon *d)
 	    (d->sched = schedule_new(d->cfg, d->tz, &cause)) == NULL ||
 	    (d->id = identity_new(d->cfg, &cause)) == NULL)
 		goto cause;
+	if ((d->obs_by_platform = calloc(catalog_nplatforms(d->cat) + 1,
+	    sizeof(*d->obs_by_platform))) == NULL)
+		goto nomem;
+	d->nobs_by_platform = catalog_nplatforms(d->cat);
 	d->rate = 1.0;
 	if (o->clock != NULL) {
 		if (loop_parse_clock(o->clock, d->tz, &d->clock_start,
@@ -999,6 +1046,18 @@ start(struct daemon *d)
 		cause = NULL;
 	} else if (ep_add(d, control_fd(d->ctl), TAG_CONTROL) == -1)
 		goto eperr;
+	if (d->cfg->gateway.metrics) {
+		d->metrics = metrics_open(&d->cfg->gateway.metrics_addr,
+		    d->cfg->gateway.metrics_port, metrics_fill_daemon, d,
+		    &cause);
+		if (d->metrics == NULL) {
+			log_warnx("%s; running without metrics",
+			    cause ? cause : "metrics");
+			free(cause);
+			cause = NULL;
+		} else if (ep_add(d, metrics_fd(d->metrics), TAG_METRICS) == -1)
+			goto eperr;
+	}
 	if (ep_add(d, d->sigfd, TAG_SIGNAL) == -1 ||
 	    ep_add(d, d->timerfd, TAG_TIMER) == -1 ||
 	    ep_add(d, d->inofd, TAG_INOTIFY) == -1)
@@ -1048,6 +1107,8 @@ stop(struct daemon *d)
 		}
 	}
 	control_close(d->ctl);
+	metrics_close(d->metrics);
+	free(d->obs_by_platform);
 	for (i = 0; i < d->ncaps; i++)
 		capture_close(d->caps[i]);
 	observer_free(d->obs);
@@ -1355,6 +1416,127 @@ on_control(const struct control_req *req, struct control_out *out,
 }
 
 /*
+ * Prometheus: what a technician graphs and alerts on.
+ */
+static void
+metrics_fill_daemon(struct metrics_body *b, void *arg)
+{
+	struct daemon *d = arg;
+	const struct observer_stats *os = observer_stats(d->obs);
+	const struct engine_stats *es = engine_stats(d->engine);
+	const struct events_stats *vs = d->events ? events_stats(d->events) :
+	    NULL;
+	struct who_ctx w = { d, NULL, 0 };
+	char lab[256], v[128];
+	uint64_t recv, drop;
+	size_t i, n;
+
+	metrics_family(b, "schoolgate_up", "gauge",
+	    "1 while the daemon runs; test_clock says whether its clock is "
+	    "simulated");
+	snprintf(lab, sizeof(lab), "test_clock=\"%s\"",
+	    d->testclock ? "yes" : "no");
+	metrics_sample(b, "schoolgate_up", lab, 1);
+	metrics_family(b, "schoolgate_capture_received_total", "counter",
+	    "Packets the kernel passed to the capture, per interface");
+	for (i = 0; i < d->ncaps; i++) {
+		if (capture_stats(d->caps[i], &recv, &drop) != 0)
+			continue;
+		metrics_label(d->cfg->gateway.interfaces[i], v, sizeof(v));
+		snprintf(lab, sizeof(lab), "interface=\"%s\"", v);
+		metrics_sample(b, "schoolgate_capture_received_total", lab,
+		    recv);
+	}
+	metrics_family(b, "schoolgate_capture_dropped_total", "counter",
+	    "Packets the capture lost (buffer full), per interface");
+	for (i = 0; i < d->ncaps; i++) {
+		if (capture_stats(d->caps[i], &recv, &drop) != 0)
+			continue;
+		metrics_label(d->cfg->gateway.interfaces[i], v, sizeof(v));
+		snprintf(lab, sizeof(lab), "interface=\"%s\"", v);
+		metrics_sample(b, "schoolgate_capture_dropped_total", lab,
+		    drop);
+	}
+	metrics_family(b, "schoolgate_packets_total", "counter",
+	    "Packets dissected");
+	metrics_sample(b, "schoolgate_packets_total", NULL, os->packets);
+	metrics_family(b, "schoolgate_observations_total", "counter",
+	    "Names seen, by protocol");
+	metrics_sample(b, "schoolgate_observations_total", "proto=\"dns\"",
+	    os->dns_answers);
+	metrics_sample(b, "schoolgate_observations_total", "proto=\"tls\"",
+	    os->tls_hellos);
+	metrics_sample(b, "schoolgate_observations_total", "proto=\"quic\"",
+	    os->quic_hellos);
+	metrics_sample(b, "schoolgate_observations_total", "proto=\"http\"",
+	    os->http_requests);
+	metrics_family(b, "schoolgate_platform_observations_total",
+	    "counter", "Names seen, by platform (\"\" for none)");
+	n = d->nobs_by_platform;
+	for (i = 0; i < n; i++) {
+		const struct platform *p = catalog_platform(d->cat, i);
+
+		if (p == NULL || d->obs_by_platform[i] == 0)
+			continue;
+		metrics_label(p->id, v, sizeof(v));
+		snprintf(lab, sizeof(lab), "platform=\"%s\"", v);
+		metrics_sample(b, "schoolgate_platform_observations_total",
+		    lab, d->obs_by_platform[i]);
+	}
+	metrics_sample(b, "schoolgate_platform_observations_total",
+	    "platform=\"\"", d->obs_other);
+	metrics_family(b, "schoolgate_dns_answers_ignored_total", "counter",
+	    "DNS answers that taught nothing: forged, unsolicited, or from "
+	    "a resolver not trusted");
+	metrics_sample(b, "schoolgate_dns_answers_ignored_total", NULL,
+	    es->untrusted + es->untrusted_resolver);
+	metrics_family(b, "schoolgate_learned_addresses", "gauge",
+	    "Platform addresses learned and in force");
+	metrics_sample(b, "schoolgate_learned_addresses", NULL,
+	    engine_export_addrs(d->engine, NULL, 0));
+	metrics_family(b, "schoolgate_denials", "gauge",
+	    "Device and platform pairs blocked now");
+	engine_foreach_pair(d->engine, who_line, &w);
+	metrics_sample(b, "schoolgate_denials", NULL, w.denials);
+	metrics_family(b, "schoolgate_quota_exhausted_today", "gauge",
+	    "Allowances used up since local midnight");
+	metrics_sample(b, "schoolgate_quota_exhausted_today", NULL,
+	    d->quota_today);
+	metrics_family(b, "schoolgate_verdict_changes_total", "counter",
+	    "Verdicts that changed");
+	metrics_sample(b, "schoolgate_verdict_changes_total", NULL,
+	    es->verdicts);
+	metrics_family(b, "schoolgate_ticks_charged_total", "counter",
+	    "Allowance ticks charged");
+	metrics_sample(b, "schoolgate_ticks_charged_total", NULL, es->charged);
+	metrics_family(b, "schoolgate_nft_batches_total", "counter",
+	    "Batches the kernel applied");
+	metrics_sample(b, "schoolgate_nft_batches_total", NULL, d->batches);
+	metrics_family(b, "schoolgate_nft_batch_errors_total", "counter",
+	    "Batches the kernel refused");
+	metrics_sample(b, "schoolgate_nft_batch_errors_total", NULL,
+	    d->batch_failures);
+	metrics_family(b, "schoolgate_state_save_failing", "gauge",
+	    "1 while the state file cannot be saved");
+	metrics_sample(b, "schoolgate_state_save_failing", NULL,
+	    d->save_failing ? 1 : 0);
+	metrics_family(b, "schoolgate_overrides", "gauge",
+	    "Override files in force and rejected");
+	metrics_sample(b, "schoolgate_overrides", "state=\"in_force\"",
+	    d->ovr->n);
+	metrics_sample(b, "schoolgate_overrides", "state=\"rejected\"",
+	    d->ovr->nrejected);
+	metrics_family(b, "schoolgate_events_total", "counter",
+	    "Audit events written, and dropped by the per-device limit");
+	metrics_sample(b, "schoolgate_events_total", "outcome=\"written\"",
+	    vs ? vs->written : 0);
+	metrics_sample(b, "schoolgate_events_total",
+	    "outcome=\"rate_limited\"", vs ? vs->rate_limited : 0);
+	metrics_sample(b, "schoolgate_events_total",
+	    "outcome=\"write_error\"", vs ? vs->write_errors : 0);
+}
+
+/*
  * systemd (Type=notify): READY once the table is in place, STATUS with
  * live figures, WATCHDOG pings from the loop itself (a wedged loop stops
  * them and systemd restarts the daemon), STOPPING.  Outside systemd
@@ -1431,6 +1613,8 @@ loop_run(const struct loop_opts *o)
 				drain(d.timerfd);
 			else if (tag == TAG_CONTROL)
 				control_serve(d.ctl, on_control, &d);
+			else if (tag == TAG_METRICS)
+				metrics_run(d.metrics);
 			else if (tag == TAG_INOTIFY) {
 				drain(d.inofd);
 				d.ovr_dirty = true;

@@ -16,7 +16,7 @@ B=${B:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 [ "$(id -u)" -eq 0 ] || { echo "skip: not root (network namespaces)"; exit 77; }
-for t in ip nft python3; do
+for t in ip nft python3 curl; do
 	command -v "$t" >/dev/null 2>&1 || { echo "skip: $t not installed"; exit 77; }
 done
 ns=sgdaemon$$
@@ -104,6 +104,19 @@ if command -v setpriv >/dev/null 2>&1; then
 	    "$B/schoolgatectl" -s "$w/control.sock" status >"$w/ctl-nobody" 2>&1
 	echo "rc=$?" >>"$w/ctl-nobody"
 fi
+# Prometheus, in the namespace (loopback by default).
+ip netns exec "$ns" curl -s -m 3 -o "$w/metrics" -w '%{http_code}' \
+    http://127.0.0.1:9654/metrics >"$w/metrics-code" 2>&1
+ip netns exec "$ns" curl -s -m 3 -o /dev/null -w '%{http_code}' \
+    http://127.0.0.1:9654/other >"$w/metrics-404" 2>&1
+ip netns exec "$ns" curl -s -m 3 -o /dev/null -w '%{http_code}' \
+    -X POST http://127.0.0.1:9654/metrics >"$w/metrics-405" 2>&1
+python3 tests/tools/promcheck.py "$w/metrics" schoolgate_up \
+    schoolgate_capture_dropped_total schoolgate_packets_total \
+    schoolgate_observations_total schoolgate_dns_answers_ignored_total \
+    schoolgate_nft_batches_total schoolgate_nft_batch_errors_total \
+    schoolgate_denials schoolgate_quota_exhausted_today \
+    >"$w/promcheck" 2>&1; echo "rc=$?" >>"$w/promcheck"
 kill -0 "$dpid" 2>/dev/null || echo "FAIL the daemon died on a control request"
 kill -TERM "$dpid"
 wait "$dpid"
@@ -145,6 +158,10 @@ fcheck "ctl dance: unknown verb" ctl-bad "unknown verb 'dance'"
 fcheck "ctl dance: exit 1" ctl-bad "^rc=1"
 fcheck "ctl reload" ctl-reload "^reloaded"
 fcheck "a request with a control byte is refused" ctl-cr "error: byte 0x0d"
+fcheck "metrics: /metrics answers 200" metrics-code "^200"
+fcheck "metrics: other paths 404" metrics-404 "^404"
+fcheck "metrics: POST 405" metrics-405 "^405"
+fcheck "metrics: a valid exposition with the figures" promcheck "^rc=0"
 if [ -f "$w/ctl-nobody" ]; then
 	fcheck "a user outside schoolgate-admin is kept out" ctl-nobody \
 	    "ermission denied"
