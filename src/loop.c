@@ -32,6 +32,7 @@
 #include "classify.h"
 #include "config.h"
 #include "control.h"
+#include "enforcer.h"
 #include "engine.h"
 #include "events.h"
 #include "identity.h"
@@ -68,8 +69,7 @@ struct daemon {
 	struct observer		*obs;
 	struct capture		*caps[MAX_IFACES];
 	size_t			 ncaps;
-	struct nft		*nft;
-	struct nft_batch	*batch;
+	struct enf		*enf;		/* the privileged half */
 	struct meter		*meter;
 
 	int			 ep, sigfd, timerfd, inofd;
@@ -298,12 +298,12 @@ on_verdict(const struct engine_verdict *ev, void *arg)
 			timeout = real_ms(d, v->until - now);
 		/* Replace: the new element carries the new timeout. */
 		if (was)
-			batch_err(d, nft_del_deny(d->batch, &ev->client,
+			batch_err(d, enf_del_deny(d->enf, &ev->client,
 			    mark_of(ev->platform)), "deny removal");
-		batch_err(d, nft_add_deny(d->batch, &ev->client,
+		batch_err(d, enf_add_deny(d->enf, &ev->client,
 		    mark_of(ev->platform), timeout), "deny");
 	} else if (was)
-		batch_err(d, nft_del_deny(d->batch, &ev->client,
+		batch_err(d, enf_del_deny(d->enf, &ev->client,
 		    mark_of(ev->platform)), "deny removal");
 }
 
@@ -314,16 +314,16 @@ on_addr(void *arg, const struct addr *server, const struct platform *p,
 	struct daemon *d = arg;
 
 	if (p == NULL) {
-		batch_err(d, nft_del_addr(d->batch, server), "address removal");
+		batch_err(d, enf_del_addr(d->enf, server), "address removal");
 		return;
 	}
 	if (d->lat_from == 0 || d->frame_ts < d->lat_from)
 		d->lat_from = d->frame_ts;
 	/* A new answer starts the TTL again: replace the element. */
 	if (d->destroy)
-		batch_err(d, nft_del_addr(d->batch, server),
+		batch_err(d, enf_del_addr(d->enf, server),
 		    "address refresh");
-	batch_err(d, nft_add_addr(d->batch, server, mark_of(p),
+	batch_err(d, enf_add_addr(d->enf, server, mark_of(p),
 	    real_ms(d, ttl)), "address");
 }
 
@@ -334,7 +334,7 @@ on_flow(void *arg, const struct addr *client, const struct addr *server,
 	struct daemon *d = arg;
 
 	(void)proto;
-	batch_err(d, nft_add_flow(d->batch, client, server, cport,
+	batch_err(d, enf_add_flow(d->enf, client, server, cport,
 	    exempt ? 0 : mark_of(p), real_ms(d, FLOW_TIMEOUT_S)), "flow");
 }
 
@@ -461,13 +461,15 @@ static void
 commit(struct daemon *d)
 {
 	char *cause = NULL;
+	size_t n;
 
-	if (nft_batch_count(d->batch) == 0)
+	if (enf_pending(d->enf) == 0)
 		return;
-	if (nft_commit(d->nft, d->batch, &cause) < 0) {
+	n = enf_pending(d->enf);
+	if (enf_commit(d->enf, &cause) < 0) {
 		d->batch_failures++;
-		log_warnx("nft: batch of %zu changes refused: %s",
-		    nft_batch_count(d->batch), cause ? cause : "?");
+		log_warnx("nft: batch of %zu changes refused: %s", n,
+		    cause ? cause : "?");
 		free(cause);
 	} else {
 		d->batches++;
@@ -484,7 +486,6 @@ commit(struct daemon *d)
 		}
 	}
 	d->lat_from = 0;
-	nft_batch_reset(d->batch);
 }
 
 static int
@@ -609,7 +610,7 @@ meter_read(struct daemon *d)
 	char *cause = NULL;
 
 	meter_begin(d->meter);
-	if (nft_meter_read(d->nft, on_meter, d, &cause) < 0) {
+	if (enf_meter_read(d->enf, on_meter, d, &cause) < 0) {
 		log_warnx("meter: %s", cause ? cause : "cannot read counters");
 		free(cause);
 	}
@@ -636,36 +637,20 @@ prime_meter(const struct addr *client, uint32_t mark, uint64_t bytes,
  * would outlive every later change of policy.
  */
 static void
-adopt_deny(const uint8_t *key, size_t keylen, const uint8_t *data,
-    size_t datalen, uint64_t timeout_ms, uint64_t expires_ms, void *arg)
+adopt_deny(const struct addr *client, uint32_t mark, uint64_t timeout_ms,
+    uint64_t expires_ms, void *arg)
 {
 	struct daemon *d = arg;
 	const struct platform *p;
-	struct addr client;
-	uint32_t mark;
-	size_t alen;
 
-	(void)data;
-	(void)datalen;
 	(void)timeout_ms;
-	memset(&client, 0, sizeof(client));
-	if (keylen == 8) {
-		client.family = AF_INET;
-		alen = 4;
-	} else if (keylen == 20) {
-		client.family = AF_INET6;
-		alen = 16;
-	} else
-		return;
-	memcpy(client.bytes, key, alen);
-	memcpy(&mark, key + alen, sizeof(mark));	/* host order */
 	/* About to expire: leave it (removing it could race the kernel). */
 	if (!d->destroy && expires_ms != 0 && expires_ms < 2000)
 		return;
 	d->adopting = true;
 	if ((p = catalog_by_mark(d->cat, mark)) == NULL ||
-	    !engine_adopt(d->engine, &client, p, d->now))
-		batch_err(d, nft_del_deny(d->batch, &client, mark),
+	    !engine_adopt(d->engine, client, p, d->now))
+		batch_err(d, enf_del_deny(d->enf, client, mark),
 		    "kept deny removal");
 	d->adopting = false;
 }
@@ -674,11 +659,12 @@ static void
 adopt(struct daemon *d)
 {
 	static const char *const sets[] = { "deny4", "deny6" };
+	static const int fam[] = { AF_INET, AF_INET6 };
 	char *cause = NULL;
 	size_t i;
 
 	for (i = 0; i < 2; i++) {
-		if (nft_set_read(d->nft, sets[i], adopt_deny, d, &cause) < 0) {
+		if (enf_deny_read(d->enf, fam[i], adopt_deny, d, &cause) < 0) {
 			log_warnx("nft: cannot read the kept %s: %s", sets[i],
 			    cause ? cause : "?");
 			free(cause);
@@ -808,6 +794,7 @@ reload(struct daemon *d)
 	struct state_ip *ips = NULL;
 	char *cause = NULL;
 	size_t n, i;
+	bool was;
 
 	d->reload = false;
 	d->ovr_dirty = false;
@@ -875,9 +862,11 @@ reload(struct daemon *d)
 	free(ips);
 	commit(d);
 	setup_of(d->cfg, &ns);
-	if (nft_build_setup(d->batch, &ns) < 0)
-		log_warnx("reload: cannot build the table");
-	commit(d);
+	if (enf_setup(d->enf, &ns, &was, &d->destroy, &cause) < 0) {
+		log_warnx("reload: the table: %s", cause ? cause : "?");
+		free(cause);
+		cause = NULL;
+	}
 	adopt(d);
 	log_info("reloaded: %zu platforms, %zu overrides in force, %zu "
 	    "rejected", catalog_nplatforms(d->cat), d->ovr->n,
@@ -910,7 +899,6 @@ start(struct daemon *d)
 	char *cause = NULL, why[160];
 	const char *platforms;
 	size_t i;
-	int r;
 	bool adopted;
 
 	if ((d->cfg = config_load(o->conffile, &cause)) == NULL)
@@ -956,8 +944,7 @@ start(struct daemon *d)
 	for (i = 0; i < d->ovr->nrejected; i++)
 		log_warnx("override rejected: %s", d->ovr->rejected[i].cause);
 	if ((d->quota = quota_new()) == NULL ||
-	    (d->meter = meter_new()) == NULL ||
-	    (d->batch = nft_batch_new()) == NULL)
+	    (d->meter = meter_new()) == NULL)
 		goto nomem;
 	engine_opts_of(d, d->cfg, d->cat, d->id, d->sched, d->ovr, &eo);
 	if ((d->engine = engine_new(&eo)) == NULL ||
@@ -965,25 +952,21 @@ start(struct daemon *d)
 		goto nomem;
 	observer_set_query_cb(d->obs, on_observation, d);
 
-	/* The table first: from here the kernel enforces. */
-	if ((d->nft = nft_open(&cause)) == NULL)
+	/*
+	 * The table first: from here the kernel enforces.  The enforcer is
+	 * a process of its own that keeps CAP_NET_ADMIN; this one drops
+	 * every capability once its handles are open (below).
+	 */
+	if ((d->enf = enf_start(&cause)) == NULL)
 		goto cause;
-	d->destroy = nft_destroy_supported(d->nft);
-	nft_batch_destroy(d->batch, d->destroy);
+	setup_of(d->cfg, &ns);
+	if (enf_setup(d->enf, &ns, &adopted, &d->destroy, &cause) < 0)
+		goto cause;
 	if (!d->destroy)
 		log_info("nft: this kernel has no \"destroy\" (Linux < 6.3): "
 		    "elements about to expire are left to expire");
-	setup_of(d->cfg, &ns);
-	if ((r = nft_table_exists(d->nft, &cause)) < 0)
-		goto cause;
-	adopted = r == 1;
 	if (adopted)
 		log_info("nft: adopting table inet %s", NFT_TABLE_NAME);
-	if (nft_build_setup(d->batch, &ns) < 0)
-		goto nomem;
-	if (nft_commit(d->nft, d->batch, &cause) < 0)
-		goto cause;
-	nft_batch_reset(d->batch);
 
 	/* What the last run knew; counters already in the kernel belong
 	 * to it, not to this run's first tick. */
@@ -992,7 +975,7 @@ start(struct daemon *d)
 	if (adopted)
 		adopt(d);
 	meter_begin(d->meter);
-	if (nft_meter_read(d->nft, prime_meter, d, &cause) < 0) {
+	if (enf_meter_read(d->enf, prime_meter, d, &cause) < 0) {
 		log_warnx("meter: %s", cause ? cause : "?");
 		free(cause);
 		cause = NULL;
@@ -1062,6 +1045,14 @@ start(struct daemon *d)
 	    ep_add(d, d->timerfd, TAG_TIMER) == -1 ||
 	    ep_add(d, d->inofd, TAG_INOTIFY) == -1)
 		goto eperr;
+	/*
+	 * Every handle is open: from here this process parses what the
+	 * network sends, with no capability at all.  Root without
+	 * capabilities (a run by hand) still says so; under systemd the
+	 * unit's user has only the ambient ones, now gone.
+	 */
+	if (enf_drop_all_caps() < 0)
+		log_warn("cannot drop capabilities");
 	d->next_meter = (int64_t)(d->now / US) / d->cfg->gateway.tick *
 	    d->cfg->gateway.tick + d->cfg->gateway.tick;
 	d->saved = (int64_t)(d->now / US);
@@ -1096,15 +1087,12 @@ stop(struct daemon *d)
 	if (d->cfg != NULL)
 		plain_event(d, EV_STOP, NULL, NULL, NULL);
 	events_close(d->events);
-	if (d->nft != NULL && d->batch != NULL && d->cfg != NULL &&
-	    d->cfg->gateway.on_exit == CONFIG_ON_EXIT_FLUSH) {
-		nft_batch_reset(d->batch);
-		if (nft_build_delete(d->batch) == 0 &&
-		    nft_commit(d->nft, d->batch, &cause) < 0) {
-			log_warnx("nft: cannot remove the table: %s",
-			    cause ? cause : "?");
-			free(cause);
-		}
+	if (d->enf != NULL && d->cfg != NULL &&
+	    d->cfg->gateway.on_exit == CONFIG_ON_EXIT_FLUSH &&
+	    enf_delete_table(d->enf, &cause) < 0) {
+		log_warnx("nft: cannot remove the table: %s",
+		    cause ? cause : "?");
+		free(cause);
 	}
 	control_close(d->ctl);
 	metrics_close(d->metrics);
@@ -1113,8 +1101,7 @@ stop(struct daemon *d)
 		capture_close(d->caps[i]);
 	observer_free(d->obs);
 	engine_free(d->engine);
-	nft_batch_free(d->batch);
-	nft_close(d->nft);
+	enf_close(d->enf);
 	meter_free(d->meter);
 	quota_free(d->quota);
 	identity_free(d->id);

@@ -16,7 +16,7 @@ B=${B:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 [ "$(id -u)" -eq 0 ] || { echo "skip: not root (network namespaces)"; exit 77; }
-for t in ip nft python3 curl; do
+for t in ip nft python3 curl pgrep; do
 	command -v "$t" >/dev/null 2>&1 || { echo "skip: $t not installed"; exit 77; }
 done
 ns=sgdaemon$$
@@ -73,6 +73,15 @@ while ! grep -q READY=1 "$w/notify" 2>/dev/null && [ $i -lt 50 ]; do
 	sleep 0.1; i=$((i + 1))
 done
 sleep 1.5
+# The privilege split: the daemon has no capability left, its enforcer
+# child only CAP_NET_ADMIN (bit 12).
+caps() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" 2>/dev/null; }
+epid=$(pgrep -P "$dpid" | head -n 1)
+{
+	echo "daemon CapEff=$(caps "$dpid" CapEff) CapPrm=$(caps "$dpid" CapPrm)"
+	echo "enforcer ${epid:-none} CapEff=$(caps "${epid:-0}" CapEff)" \
+	    "CapPrm=$(caps "${epid:-0}" CapPrm) name=$(cat "/proc/${epid:-0}/comm" 2>/dev/null)"
+} >"$w/caps"
 # A broken configuration: refused, the daemon carries on.
 cp "$w/s.conf" "$w/good.conf"
 printf '[group pupils]\nmembers = 10.10.32.0/19\noutside = sometimes\n' \
@@ -158,6 +167,10 @@ fcheck "ctl dance: unknown verb" ctl-bad "unknown verb 'dance'"
 fcheck "ctl dance: exit 1" ctl-bad "^rc=1"
 fcheck "ctl reload" ctl-reload "^reloaded"
 fcheck "a request with a control byte is refused" ctl-cr "error: byte 0x0d"
+fcheck "the daemon holds no capability" caps \
+    "^daemon CapEff=0000000000000000 CapPrm=0000000000000000"
+fcheck "the enforcer holds CAP_NET_ADMIN alone" caps \
+    "^enforcer [0-9]* CapEff=0000000000001000 CapPrm=0000000000001000 name=sg-enforcer"
 fcheck "metrics: /metrics answers 200" metrics-code "^200"
 fcheck "metrics: other paths 404" metrics-404 "^404"
 fcheck "metrics: POST 405" metrics-405 "^405"
