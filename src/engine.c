@@ -59,6 +59,7 @@ struct pair {
 	enum verdict		 v;
 	const struct override	*by;
 	int64_t			 until;		/* seconds */
+	int64_t			 block_until;	/* end of the blocked stretch */
 	uint64_t		 bytes;		/* this tick */
 };
 
@@ -517,6 +518,31 @@ decide(struct engine *e, struct pair *p, int64_t t, const char *name,
 	policy_decide(&e->o.policy, &q, v);
 }
 
+/*
+ * When does the blocked stretch that v starts end?  A block can hand
+ * over to another (the allowance used up at 10:30, then lessons from
+ * 10:55): the kernel's denial must last to the end of the last one, or
+ * it lapses at the handover -- for the daemon's wake-up delay, or until
+ * it restarts if it is down.  Follows the verdicts ahead (a few hops).
+ */
+static int64_t
+block_end(struct engine *e, struct pair *p, const struct policy_verdict *v)
+{
+	struct policy_verdict w;
+	int64_t u = v->until;
+	int i;
+
+	for (i = 0; i < 32 && u != POLICY_NEVER; i++) {
+		decide(e, p, u, NULL, &w);
+		if (!verdict_blocks(w.verdict))
+			return u;
+		if (w.until <= u)
+			return u;
+		u = w.until;
+	}
+	return u;
+}
+
 /* Decide p at t and report a change.  ts_us: when to say it happened. */
 static void
 update(struct engine *e, struct pair *p, int64_t t, uint64_t ts_us)
@@ -525,20 +551,25 @@ update(struct engine *e, struct pair *p, int64_t t, uint64_t ts_us)
 	struct engine_verdict ev;
 	const struct client *c;
 
-	int64_t prev_until = p->until;
+	int64_t prev_until = p->until, prev_block = p->block_until, bu = 0;
 
 	decide(e, p, t, NULL, &v);
 	/* until is after t by contract; never let a slip loop forever. */
 	p->until = v.until > t ? v.until : t + 1;
 	if (p->until < e->min_until)
 		e->min_until = p->until;
+	if (verdict_blocks(v.verdict))
+		bu = block_end(e, p, &v);
 	if (p->have && p->v == v.verdict && p->by == v.by &&
-	    (!verdict_blocks(v.verdict) || v.until == prev_until))
+	    (!verdict_blocks(v.verdict) || bu == prev_block))
 		return;
+	p->block_until = bu;
 	memset(&ev, 0, sizeof(ev));
 	ev.first = !p->have;
 	ev.prev = p->v;
 	ev.prev_until = prev_until;
+	ev.block_until = bu;
+	ev.prev_block_until = prev_block;
 	p->have = true;
 	p->v = v.verdict;
 	p->by = v.by;

@@ -290,12 +290,14 @@ on_verdict(const struct engine_verdict *ev, void *arg)
 	 * now (or within a second of slack) to its timeout.
 	 */
 	if (was && !d->adopting && !d->destroy &&
-	    ev->prev_until != POLICY_NEVER &&
-	    ev->prev_until <= now + 1)
+	    ev->prev_block_until != POLICY_NEVER &&
+	    ev->prev_block_until <= now + 1)
 		was = false;
 	if (verdict_blocks(v->verdict)) {
-		if (v->until != POLICY_NEVER)
-			timeout = real_ms(d, v->until - now);
+		/* To the end of the whole blocked stretch, not of this
+		 * verdict: a handover to the next block must not lapse. */
+		if (ev->block_until != POLICY_NEVER)
+			timeout = real_ms(d, ev->block_until - now);
 		/* Replace: the new element carries the new timeout. */
 		if (was)
 			batch_err(d, enf_del_deny(d->enf, &ev->client,

@@ -68,12 +68,15 @@ on_flow(void *arg, const struct addr *client, const struct addr *server,
 	say("flow %s %s %ld", ab, p->id, exempt ? 1L : 0L);
 }
 
+static int64_t last_block_until;
+
 static void
 on_verdict(const struct engine_verdict *ev, void *arg)
 {
 	char ab[ADDR_STRLEN];
 
 	(void)arg;
+	last_block_until = ev->block_until;
 	addr_format(&ev->client, ab, sizeof(ab));
 	say("verdict %s %s %ld", ab, verdict_str(ev->v->verdict),
 	    (long)ev->platform->index);
@@ -110,8 +113,9 @@ setup(void)
 	snprintf(text, sizeof(text),
 	    "[gateway]\ninterface = eth1\nlan = 10.10.0.0/16\n"
 	    "overrides_dir = %s/ovr\nnever_block = 10.10.0.53, 192.0.2.53\n"
-	    "[schedule]\nlessons = 08:45-16:00\n"
-	    "[group pupils]\nmembers = 10.10.32.0/19\noutside = block\n",
+	    "[schedule]\nlessons = 08:45-16:00\nbreaks = 10:30-10:45\n"
+	    "[group pupils]\nmembers = 10.10.32.0/19\noutside = block\n"
+	    "[group staff]\nmembers = 10.10.0.0/24\noutside = quota\n",
 	    tmpdir);
 	snprintf(path, sizeof(path), "%s/s.conf", tmpdir);
 	write_file(path, text);
@@ -412,6 +416,57 @@ START_TEST(test_observed_resolver)
 }
 END_TEST
 
+/*
+ * A block that hands over to another: the allowance used up in the
+ * break, lessons after it, the allowance still used up after school.
+ * The kernel's denial must last to midnight, when a new allowance
+ * starts -- not lapse at 10:45 or 16:00.
+ */
+START_TEST(test_block_stretch)
+{
+	static const char *const ip[] = { "198.51.100.20" };
+	static const uint32_t ttl[] = { 300 };
+	/* 10:35 on Monday 23 November, in the break. */
+	uint64_t t = 1795424400ULL * 1000000ULL + 95 * 60 * 1000000ULL;
+
+	ck_assert_int_eq(quota_tick(quota, "ip:10.10.0.23", 20780, 1 << 20,
+	    1, 1800, 1800), 1800);
+	resolver = "10.10.0.53";
+	{
+		struct observation ob;
+		static struct dns_msg msg;
+		struct addr a = A(ip[0]);
+
+		memset(&msg, 0, sizeof(msg));
+		msg.naddrs = 1;
+		msg.addrs[0].family = a.family;
+		memcpy(msg.addrs[0].bytes, a.bytes, 16);
+		msg.addrs[0].ttl = ttl[0];
+		memset(&ob, 0, sizeof(ob));
+		ob.ts_us = t;
+		ob.proto = OBS_DNS;
+		ob.client = A("10.10.0.23");
+		ob.server = A("10.10.0.53");
+		ob.name = "www.instagram.com";
+		ob.name_len = strlen(ob.name);
+		ob.platform = catalog_find(cat, "instagram");
+		ob.category = "social";
+		ob.solicited = true;
+		ob.dns = &msg;
+		engine_advance(eng, t);
+		engine_observe(eng, &ob);
+	}
+	TOLD("verdict 10.10.0.23 BLOCK_QUOTA 1");
+	/* Tuesday 00:00 GMT. */
+	ck_assert_int_eq(last_block_until, 1795478400);
+	/* The handover at 10:45 re-decides, without shortening it. */
+	told.n = 0;
+	engine_advance(eng, t + 10 * 60 * 1000000ULL);
+	TOLD("verdict 10.10.0.23 BLOCK_LESSONS 1");
+	ck_assert_int_eq(last_block_until, 1795478400);
+}
+END_TEST
+
 /* Unmanaged clients (outside lan) get no verdicts. */
 START_TEST(test_unmanaged)
 {
@@ -441,6 +496,7 @@ engine_suite(void)
 	tcase_add_test(tc, test_domain_override_exempts);
 	tcase_add_test(tc, test_unmanaged);
 	tcase_add_test(tc, test_observed_resolver);
+	tcase_add_test(tc, test_block_stretch);
 	suite_add_tcase(s, tc);
 	return s;
 }
