@@ -25,7 +25,17 @@ struct capture	*capture_open_file(const char *path, char **cause);
 
 /* Open a live interface in immediate, non-blocking mode with the given
  * kernel buffer size and CAPTURE_FILTER.  NULL and *cause on error. */
+/* Which packets of the interface a live handle sees (pcap_setdirection):
+ * the daemon opens one handle for each, so it knows an answer the
+ * gateway sent from one a device on the LAN forged. */
+enum capture_dir {
+	CAPTURE_BOTH = 0,	/* files, and interfaces that cannot tell */
+	CAPTURE_IN,		/* received on the interface */
+	CAPTURE_OUT,		/* sent out of it by this host */
+};
+
 struct capture	*capture_open_live(const char *ifname, size_t bufsize,
+		    enum capture_dir dir,
 		    char **cause);
 
 /* Deliver up to max frames (-1: all available / to end of file).
@@ -39,6 +49,7 @@ int		 capture_stats(struct capture *, uint64_t *recv,
 		    uint64_t *drop);
 
 int		 capture_dlt(const struct capture *);
+enum capture_dir capture_direction(const struct capture *);
 int		 capture_fd(const struct capture *);	/* for epoll; -1 for files */
 void		 capture_close(struct capture *);	/* NULL-safe */
 

@@ -42,6 +42,7 @@ struct pkt {
 	size_t		 paylen;	/* bytes captured */
 	size_t		 l3len;		/* IP packet length on the wire */
 	const uint8_t	*mac_src;	/* Ethernet source (6 bytes) or NULL */
+	uint8_t		 dir;		/* enum capture_dir: 0 unknown */
 };
 
 /*

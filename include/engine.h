@@ -36,7 +36,10 @@
 #define ENGINE_FLOWS_MAX	65536	/* flows named by SNI/Host */
 #define ENGINE_CLIENTS_MAX	65536
 #define ENGINE_PAIRS_MAX	131072	/* (client, platform) */
-#define ENGINE_TTL_MIN		60	/* seconds a learned address lives, */
+/* A connection outlives its answer's TTL (a video, an app's socket):
+ * the kernel must go on metering and, while no daemon runs, blocking
+ * it, so a learned address lives at least an hour. */
+#define ENGINE_TTL_MIN		3600	/* seconds a learned address lives, */
 #define ENGINE_TTL_MAX		86400	/* whatever the DNS TTL says */
 #define ENGINE_FLOW_IDLE	300	/* seconds */
 

@@ -56,6 +56,8 @@ struct observation {
 	bool			 unanswered;	/* DNS: a query that timed out */
 	bool			 query;		/* DNS: a query, just sent (the
 					   query callback only) */
+	uint8_t			 dir;		/* of the packet it came in:
+					   enum capture_dir, 0 unknown */
 	const struct dns_msg	*dns;		/* DNS answer, else NULL */
 	const struct tls_hello	*hello;		/* TLS/QUIC only */
 	const uint8_t		*mac;		/* client MAC or NULL */
@@ -104,6 +106,11 @@ void		 observer_packet(struct observer *, const struct pkt *,
 /* Report everything still pending (unanswered DNS queries): the end of a
  * capture, or of the daemon. */
 void		 observer_flush(struct observer *);
+
+/* The same, knowing which way the frame went (enum capture_dir). */
+void		 observer_frame_dir(struct observer *, int dlt,
+		    const uint8_t *frame, size_t caplen, uint64_t now_us,
+		    uint8_t dir);
 
 /* Decode a frame of link type dlt and dissect it. */
 void		 observer_frame(struct observer *, int dlt,

@@ -15,6 +15,7 @@ struct capture {
 	int		 fd;
 	capture_cb	 cb;
 	void		*arg;
+	enum capture_dir dir;
 };
 
 static char *
@@ -52,7 +53,8 @@ capture_open_file(const char *path, char **cause)
 }
 
 struct capture *
-capture_open_live(const char *ifname, size_t bufsize, char **cause)
+capture_open_live(const char *ifname, size_t bufsize, enum capture_dir dir,
+    char **cause)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct bpf_program prog;
@@ -72,6 +74,9 @@ capture_open_live(const char *ifname, size_t bufsize, char **cause)
 	    pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_MICRO) != 0)
 		goto fail;
 	if (pcap_activate(p) < 0)
+		goto fail;
+	if (dir != CAPTURE_BOTH && pcap_setdirection(p, dir == CAPTURE_IN ?
+	    PCAP_D_IN : PCAP_D_OUT) != 0)
 		goto fail;
 	if (pcap_compile(p, &prog, CAPTURE_FILTER, 1,
 	    PCAP_NETMASK_UNKNOWN) != 0)
@@ -94,6 +99,7 @@ capture_open_live(const char *ifname, size_t bufsize, char **cause)
 	c->p = p;
 	c->dlt = pcap_datalink(p);
 	c->fd = pcap_get_selectable_fd(p);
+	c->dir = dir;
 	return c;
 fail:
 	*cause = xstrdupf(ifname, pcap_geterr(p));
@@ -139,6 +145,12 @@ capture_stats(struct capture *c, uint64_t *recv, uint64_t *drop)
 	*recv = ps.ps_recv;
 	*drop = (uint64_t)ps.ps_drop + ps.ps_ifdrop;
 	return 0;
+}
+
+enum capture_dir
+capture_direction(const struct capture *c)
+{
+	return c->dir;
 }
 
 int

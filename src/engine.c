@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "dns.h"
 #include "engine.h"
 #include "tz.h"
@@ -127,6 +128,7 @@ struct engine {
 	struct nbent		*nb;		/* direct-mapped */
 	size_t			 nbsize;	/* power of 2 */
 	int64_t			 next_tick;	/* seconds, 0: not started */
+	int64_t			 since;		/* metering began (seconds) */
 	int64_t			 now;		/* seconds */
 	int64_t			 min_until;	/* of every pair's verdict */
 	const char		*cur_name;	/* of the observation at hand */
@@ -594,9 +596,47 @@ update(struct engine *e, struct pair *p, int64_t t, uint64_t ts_us)
 
 /* The pair of a managed client and a platform the group polices, created
  * (and its first verdict reported) on first sight; NULL otherwise. */
+static struct pair *pair_one(struct engine *, long,
+    const struct platform *, uint64_t, bool *);
+
+/*
+ * The pair of a managed client and a platform the group polices, created
+ * (and its first verdict reported) on first sight; NULL otherwise.  A
+ * person's verdict is the person's: when a device of theirs meets a
+ * platform, every address they are listed with gets the same verdict at
+ * once -- the laptop's IPv6 address is blocked with its IPv4 one, before
+ * it sends anything.
+ */
 static struct pair *
 pair_get(struct engine *e, long cx, const struct platform *pl,
     uint64_t now_us)
+{
+	const struct config_person *pe;
+	struct pair *p;
+	bool isnew;
+	size_t i;
+	long ox;
+
+	if ((p = pair_one(e, cx, pl, now_us, &isnew)) == NULL || !isnew ||
+	    (pe = e->clients[cx].who.person) == NULL)
+		return p;
+	for (i = 0; i < pe->devices.n && i < 16; i++) {
+		const struct config_device *dv = &pe->devices.v[i];
+
+		if (dv->kind != CONFIG_DEV_PREFIX ||
+		    addr_equal(&dv->prefix.a, &e->clients[cx].a))
+			continue;
+		if ((ox = client_get(e, &dv->prefix.a, NULL)) >= 0 &&
+		    e->clients[ox].who.person == pe)
+			(void)pair_one(e, ox, pl, now_us, &isnew);
+	}
+	/* client_get may have moved the arrays: find p again. */
+	return pair_one(e, cx, pl, now_us, &isnew);
+}
+
+static struct pair *
+pair_one(struct engine *e, long cx, const struct platform *pl,
+    uint64_t now_us, bool *created)
 {
 	const struct client *c = &e->clients[cx];
 	struct pair_key k;
@@ -604,6 +644,7 @@ pair_get(struct engine *e, long cx, const struct platform *pl,
 	bool isnew;
 	long ix;
 
+	*created = false;
 	if (!c->managed || !policy_polices(c->who.group, pl))
 		return NULL;
 	memset(&k, 0, sizeof(k));
@@ -621,6 +662,7 @@ pair_get(struct engine *e, long cx, const struct platform *pl,
 		p->client = (uint32_t)cx;
 		p->platform = pl->index;
 		update(e, p, (int64_t)(now_us / US), now_us);
+		*created = true;
 	}
 	return p;
 }
@@ -636,11 +678,19 @@ meter(struct engine *e, int64_t t)
 {
 	struct holder *h;
 	struct pair *p;
-	uint32_t allowance;
+	uint32_t allowance, secs;
+	int64_t start;
 	int32_t day = local_day(e, t - 1);
 	int64_t got;
 	size_t i;
 
+	/* A tick costs the time it covered: the first after a start only
+	 * as long as the daemon has been metering, the last at a stop only
+	 * up to the stop -- a restart never charges time nobody saw. */
+	start = e->next_tick - (int64_t)e->o.cfg->gateway.tick;
+	if (start < e->since)
+		start = e->since;
+	secs = t > start ? (uint32_t)(t - start) : 0;
 	e->stats.ticks++;
 	for (i = 0; i < e->pairs_ix.n; i++) {
 		p = &e->pairs[i];
@@ -660,7 +710,7 @@ meter(struct engine *e, int64_t t)
 		allowance = policy_allowance(&e->o.policy, h->who.group,
 		    h->who.person, &h->a, day);
 		got = quota_tick(e->o.quota, h->name, day, h->tick_bytes,
-		    h->who.group->active_bytes, e->o.cfg->gateway.tick,
+		    h->who.group->active_bytes, secs,
 		    allowance);
 		h->tick_bytes = 0;
 		if (got > 0) {
@@ -693,8 +743,10 @@ engine_advance(struct engine *e, uint64_t now_us)
 	e->now = now;
 	if (tick <= 0)
 		tick = 10;
-	if (e->next_tick == 0)
+	if (e->next_tick == 0) {
 		e->next_tick = (now / tick + 1) * tick;
+		e->since = now;
+	}
 	if (now >= e->next_tick) {
 		/* Only the first tick crossed holds bytes; the others of a
 		 * quiet gap were idle and cost nothing. */
@@ -753,7 +805,7 @@ void
 engine_flush(struct engine *e)
 {
 	if (e->next_tick != 0) {
-		meter(e, e->next_tick);
+		meter(e, e->now < e->next_tick ? e->now : e->next_tick);
 		e->next_tick = 0;
 	}
 }
@@ -883,12 +935,21 @@ named_flow(struct engine *e, const struct observation *ob, long cx)
  */
 static bool
 resolver_trusted(struct engine *e, const struct addr *server,
-    const struct addr *client)
+    const struct addr *client, uint8_t dir)
 {
 	const struct config *cfg = e->o.cfg;
 	struct resolver *r = NULL, *old = NULL;
 	size_t i;
 
+	/*
+	 * Live, the daemon knows which way an answer went.  One a device
+	 * on the LAN sent is forged, whatever address it claims (the
+	 * school's resolver's included): never trusted.  One this host
+	 * sent out (from its own resolver, or forwarded from one beyond)
+	 * is then judged by its resolver's address, as a file's are.
+	 */
+	if (dir == CAPTURE_IN)
+		return false;
 	if (cfg->gateway.nresolvers > 0)
 		return in_prefixes(cfg->gateway.resolvers,
 		    cfg->gateway.nresolvers, server);
@@ -934,7 +995,7 @@ engine_observe(struct engine *e, const struct observation *ob)
 			e->stats.untrusted++;
 			return;
 		}
-		if (resolver_trusted(e, &ob->server, &ob->client)) {
+		if (resolver_trusted(e, &ob->server, &ob->client, ob->dir)) {
 			for (i = 0; i < ob->dns->naddrs; i++)
 				learn(e, &ob->dns->addrs[i], ob->platform);
 		} else

@@ -67,8 +67,11 @@ struct daemon {
 	struct quota		*quota;
 	struct engine		*engine;
 	struct observer		*obs;
-	struct capture		*caps[MAX_IFACES];
+	/* Two handles an interface: caps[2i] what it receives, caps[2i+1]
+	 * what this host sends out of it (the only DNS answers trusted). */
+	struct capture		*caps[2 * MAX_IFACES];
 	size_t			 ncaps;
+	uint8_t			 cur_dir;	/* of the handle being read */
 	struct enf		*enf;		/* the privileged half */
 	struct meter		*meter;
 
@@ -141,6 +144,21 @@ clock_now(const struct daemon *d)
 		    (uint64_t)((double)(mono_us() - d->mono0) * d->rate);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * US + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Real milliseconds from now until the instant t (seconds), counted from
+ * this iteration's clock to the microsecond: a denial that ends at the
+ * end of a lesson ends then, not up to a second early. */
+static uint64_t
+until_ms(const struct daemon *d, int64_t t)
+{
+	double us;
+
+	if ((uint64_t)t * US <= d->now)
+		return 1;
+	us = (double)((uint64_t)t * US - d->now);
+	us /= d->testclock ? d->rate : 1.0;
+	return us < 1000.0 ? 1 : (uint64_t)(us / 1000.0);
 }
 
 /* Simulated seconds -> real milliseconds, for kernel timeouts. */
@@ -297,7 +315,7 @@ on_verdict(const struct engine_verdict *ev, void *arg)
 		/* To the end of the whole blocked stretch, not of this
 		 * verdict: a handover to the next block must not lapse. */
 		if (ev->block_until != POLICY_NEVER)
-			timeout = real_ms(d, ev->block_until - now);
+			timeout = until_ms(d, ev->block_until);
 		/* Replace: the new element carries the new timeout. */
 		if (was)
 			batch_err(d, enf_del_deny(d->enf, &ev->client,
@@ -450,7 +468,7 @@ on_frame(void *arg, int dlt, const uint8_t *frame, size_t caplen,
 	/* The loop's clock, not the packet's: the test clock rules.  The
 	 * packet's time only measures how fast we are. */
 	d->frame_ts = ts_us;
-	observer_frame(d->obs, dlt, frame, caplen, d->now);
+	observer_frame_dir(d->obs, dlt, frame, caplen, d->now, d->cur_dir);
 	d->frame_ts = 0;
 }
 
@@ -985,13 +1003,19 @@ start(struct daemon *d)
 	meter_end(d->meter);
 
 	for (i = 0; i < d->cfg->gateway.ninterfaces; i++) {
-		if (d->ncaps == MAX_IFACES) {
+		if (i == MAX_IFACES) {
 			log_warnx("more than %d interfaces", MAX_IFACES);
 			return -1;
 		}
 		d->caps[d->ncaps] = capture_open_live(
 		    d->cfg->gateway.interfaces[i],
-		    (size_t)d->cfg->gateway.capture_buffer, &cause);
+		    (size_t)d->cfg->gateway.capture_buffer, CAPTURE_IN, &cause);
+		if (d->caps[d->ncaps] == NULL)
+			goto cause;
+		d->ncaps++;
+		d->caps[d->ncaps] = capture_open_live(
+		    d->cfg->gateway.interfaces[i],
+		    (size_t)d->cfg->gateway.capture_buffer, CAPTURE_OUT, &cause);
 		if (d->caps[d->ncaps] == NULL)
 			goto cause;
 		d->ncaps++;
@@ -1059,7 +1083,7 @@ start(struct daemon *d)
 	    d->cfg->gateway.tick + d->cfg->gateway.tick;
 	d->saved = (int64_t)(d->now / US);
 	log_info("started: %zu interface(s), %zu platforms, %zu overrides",
-	    d->ncaps, catalog_nplatforms(d->cat), d->ovr->n);
+	    d->ncaps / 2, catalog_nplatforms(d->cat), d->ovr->n);
 	return 0;
 eperr:
 	log_warn("epoll");
@@ -1200,6 +1224,20 @@ tick(struct daemon *d)
 	}
 }
 
+/* An interface's capture figures: its two handles together. */
+static int
+iface_stats(struct daemon *d, size_t i, uint64_t *recv, uint64_t *drop)
+{
+	uint64_t r1, d1, r2, d2;
+
+	if (capture_stats(d->caps[2 * i], &r1, &d1) != 0 ||
+	    capture_stats(d->caps[2 * i + 1], &r2, &d2) != 0)
+		return -1;
+	*recv = r1 + r2;
+	*drop = d1 + d2;
+	return 0;
+}
+
 /*
  * The control socket's verbs (see control.h and schoolgatectl(8)).
  */
@@ -1267,8 +1305,8 @@ ctl_status(struct daemon *d, struct control_out *out)
 		    d->rate, now);
 	else
 		control_printf(out, "clock           real: %s", now);
-	for (i = 0; i < d->ncaps; i++) {
-		if (capture_stats(d->caps[i], &recv, &drop) == 0)
+	for (i = 0; i < d->ncaps / 2; i++) {
+		if (iface_stats(d, i, &recv, &drop) == 0)
 			control_printf(out, "capture %-8s received %llu, "
 			    "dropped %llu", d->cfg->gateway.interfaces[i],
 			    (unsigned long long)recv,
@@ -1428,8 +1466,8 @@ metrics_fill_daemon(struct metrics_body *b, void *arg)
 	metrics_sample(b, "schoolgate_up", lab, 1);
 	metrics_family(b, "schoolgate_capture_received_total", "counter",
 	    "Packets the kernel passed to the capture, per interface");
-	for (i = 0; i < d->ncaps; i++) {
-		if (capture_stats(d->caps[i], &recv, &drop) != 0)
+	for (i = 0; i < d->ncaps / 2; i++) {
+		if (iface_stats(d, i, &recv, &drop) != 0)
 			continue;
 		metrics_label(d->cfg->gateway.interfaces[i], v, sizeof(v));
 		snprintf(lab, sizeof(lab), "interface=\"%s\"", v);
@@ -1438,8 +1476,8 @@ metrics_fill_daemon(struct metrics_body *b, void *arg)
 	}
 	metrics_family(b, "schoolgate_capture_dropped_total", "counter",
 	    "Packets the capture lost (buffer full), per interface");
-	for (i = 0; i < d->ncaps; i++) {
-		if (capture_stats(d->caps[i], &recv, &drop) != 0)
+	for (i = 0; i < d->ncaps / 2; i++) {
+		if (iface_stats(d, i, &recv, &drop) != 0)
 			continue;
 		metrics_label(d->cfg->gateway.interfaces[i], v, sizeof(v));
 		snprintf(lab, sizeof(lab), "interface=\"%s\"", v);
@@ -1559,7 +1597,8 @@ int
 loop_run(const struct loop_opts *o)
 {
 	struct daemon d;
-	struct epoll_event evs[MAX_IFACES + 4];
+	struct epoll_event evs[2 * MAX_IFACES + 8];
+	int pass;
 	char *cause = NULL;
 	int n, i;
 
@@ -1586,16 +1625,29 @@ loop_run(const struct loop_opts *o)
 		}
 		d.now = clock_now(&d);
 		tick(&d);
-		for (i = 0; i < n; i++) {
-			uint32_t tag = evs[i].data.u32;
+		/* What the interfaces received before what this host sent:
+		 * a query is read before the answer to it. */
+		for (pass = 0; pass < 2; pass++) {
+			for (i = 0; i < n; i++) {
+				uint32_t tag = evs[i].data.u32;
 
-			if (tag < d.ncaps) {
+				if (tag >= d.ncaps || (int)(tag % 2) != pass)
+					continue;
+				d.cur_dir = (uint8_t)capture_direction(
+				    d.caps[tag]);
 				if (capture_dispatch(d.caps[tag], DISPATCH_MAX,
 				    on_frame, &d, &cause) < 0) {
 					log_warnx("%s", cause ? cause : "?");
 					free(cause);
 					cause = NULL;
 				}
+			}
+		}
+		for (i = 0; i < n; i++) {
+			uint32_t tag = evs[i].data.u32;
+
+			if (tag < d.ncaps) {
+				continue;
 			} else if (tag == TAG_SIGNAL)
 				handle_signals(&d);
 			else if (tag == TAG_TIMER)

@@ -187,6 +187,7 @@ obs_init(struct observation *ob, enum obs_proto proto, const struct pkt *p,
 	memset(ob, 0, sizeof(*ob));
 	ob->ts_us = now_us;
 	ob->proto = proto;
+	ob->dir = p->dir;
 	if (from_client) {
 		ob->client = p->src;
 		ob->cport = p->sport;
@@ -611,18 +612,26 @@ observer_packet(struct observer *o, const struct pkt *p, uint64_t now_us)
 }
 
 void
-observer_frame(struct observer *o, int dlt, const uint8_t *frame,
-    size_t caplen, uint64_t now_us)
+observer_frame_dir(struct observer *o, int dlt, const uint8_t *frame,
+    size_t caplen, uint64_t now_us, uint8_t dir)
 {
 	struct pkt p;
 	enum decode_result r;
 
 	r = decode_frame(dlt, frame, caplen, &p);
-	if (r == DECODE_OK)
+	if (r == DECODE_OK) {
+		p.dir = dir;
 		observer_packet(o, &p, now_us);
-	else {
+	} else {
 		o->stats.packets++;
 		if (r != DECODE_SKIP)
 			o->stats.undecodable++;
 	}
+}
+
+void
+observer_frame(struct observer *o, int dlt, const uint8_t *frame,
+    size_t caplen, uint64_t now_us)
+{
+	observer_frame_dir(o, dlt, frame, caplen, now_us, 0);
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "dns.h"
 #include "engine.h"
 #include "overrides.h"
@@ -111,11 +112,13 @@ setup(void)
 	    "from = 2026-11-01\nuntil = 2026-12-31\nreason = help pages\n"
 	    "approved_by = Headteacher\n");
 	snprintf(text, sizeof(text),
-	    "[gateway]\ninterface = eth1\nlan = 10.10.0.0/16\n"
+	    "[gateway]\ninterface = eth1\nlan = 10.10.0.0/16, fd10::/48\n"
 	    "overrides_dir = %s/ovr\nnever_block = 10.10.0.53, 192.0.2.53\n"
 	    "[schedule]\nlessons = 08:45-16:00\nbreaks = 10:30-10:45\n"
 	    "[group pupils]\nmembers = 10.10.32.0/19\noutside = block\n"
-	    "[group staff]\nmembers = 10.10.0.0/24\noutside = quota\n",
+	    "[group staff]\nmembers = 10.10.0.0/24\noutside = quota\n"
+	    "[person jsmith]\ngroup = staff\ndevices = 10.10.0.41, "
+	    "fd10::41\n",
 	    tmpdir);
 	snprintf(path, sizeof(path), "%s/s.conf", tmpdir);
 	write_file(path, text);
@@ -176,6 +179,7 @@ A(const char *s)
 
 /* A DNS answer from the resolver to client for name with addresses. */
 static const char *resolver = "10.10.0.53";
+static uint8_t answer_dir;	/* enum capture_dir; 0: unknown (a file) */
 
 static void
 answer(const char *client, const char *name, bool solicited,
@@ -210,6 +214,7 @@ answer(const char *client, const char *name, bool solicited,
 	ob.category = ob.platform ? ob.platform->category : "";
 	ob.solicited = solicited;
 	ob.dns = &msg;
+	ob.dir = answer_dir;
 	engine_advance(eng, NOW_US);
 	engine_observe(eng, &ob);
 }
@@ -271,8 +276,8 @@ START_TEST(test_trusted_answer)
 	static const uint32_t ttl[] = { 300, 5 };
 
 	answer("10.10.32.5", "www.instagram.com", true, ip, ttl, 2);
-	TOLD("addr 198.51.100.10 instagram 300");
-	TOLD("addr 2001:db8::10 instagram 60");	/* clamped up */
+	TOLD("addr 198.51.100.10 instagram 3600");
+	TOLD("addr 2001:db8::10 instagram 3600");	/* clamped up */
 	ck_assert_uint_eq(engine_stats(eng)->learned, 2);
 	/* The pupil's verdict, on the answer itself. */
 	ck_assert(told.n == 3 && strncmp(told.log[2],
@@ -299,9 +304,9 @@ START_TEST(test_never_learned)
 	static const uint32_t ttl[] = { 300, 300, 300, 999999 };
 
 	answer("10.10.32.5", "www.facebook.com", true, ip, ttl, 4);
-	NOT_TOLD("addr 10.10.0.53 facebook 300");
-	NOT_TOLD("addr 192.0.2.53 facebook 300");
-	NOT_TOLD("addr 10.10.5.5 facebook 300");
+	NOT_TOLD("addr 10.10.0.53 facebook 3600");
+	NOT_TOLD("addr 192.0.2.53 facebook 3600");
+	NOT_TOLD("addr 10.10.5.5 facebook 3600");
 	TOLD("addr 198.51.100.11 facebook 86400");	/* clamped down */
 	ck_assert_uint_eq(engine_stats(eng)->never_block, 3);
 }
@@ -315,7 +320,7 @@ START_TEST(test_shared_by_dns)
 	static const uint32_t ttl[] = { 300 };
 
 	answer("10.10.32.5", "www.facebook.com", true, ip, ttl, 1);
-	TOLD("addr 198.51.100.30 facebook 300");
+	TOLD("addr 198.51.100.30 facebook 3600");
 	answer("10.10.32.5", "docs.example.org", true, ip, ttl, 1);
 	TOLD("addr 198.51.100.30 - 0");
 	ck_assert_uint_eq(engine_stats(eng)->shared, 1);
@@ -336,7 +341,7 @@ START_TEST(test_shared_other_first)
 
 	answer("10.10.32.5", "docs.example.org", true, ip, ttl, 1);
 	answer("10.10.32.5", "www.instagram.com", true, ip, ttl, 1);
-	NOT_TOLD("addr 198.51.100.31 instagram 300");
+	NOT_TOLD("addr 198.51.100.31 instagram 3600");
 	ck_assert_uint_eq(engine_stats(eng)->shared, 1);
 }
 END_TEST
@@ -347,7 +352,7 @@ START_TEST(test_shared_infra)
 	static const uint32_t ttl[] = { 300 };
 
 	answer("10.10.32.5", "twitter.com", true, ip, ttl, 1);
-	NOT_TOLD("addr 198.51.100.40 twitter 300");
+	NOT_TOLD("addr 198.51.100.40 twitter 3600");
 	hello("10.10.32.5", "198.51.100.40", "twitter.com");
 	TOLD("flow 198.51.100.40 twitter 0");
 }
@@ -359,7 +364,7 @@ START_TEST(test_sni_alone)
 	hello("10.10.32.5", "203.0.113.7", "www.instagram.com");
 	TOLD("flow 203.0.113.7 instagram 0");
 	ck_assert_uint_eq(engine_stats(eng)->learned, 0);
-	NOT_TOLD("addr 203.0.113.7 instagram 300");
+	NOT_TOLD("addr 203.0.113.7 instagram 3600");
 	/* On the platform's own address the address rule suffices. */
 	{
 		static const char *const ip[] = { "198.51.100.12" };
@@ -402,7 +407,7 @@ START_TEST(test_observed_resolver)
 	answer("10.10.32.5", "www.instagram.com", true, ip, ttl, 1);
 	answer("10.10.32.5", "www.instagram.com", true, ip, ttl, 1);
 	answer("10.10.32.6", "www.instagram.com", true, ip, ttl, 1);
-	NOT_TOLD("addr 198.51.100.96 instagram 300");
+	NOT_TOLD("addr 198.51.100.96 instagram 3600");
 	ck_assert_uint_eq(engine_stats(eng)->untrusted_resolver, 3);
 	/* The devices still get their verdicts. */
 	ck_assert_uint_eq(told.n, 2);
@@ -411,7 +416,7 @@ START_TEST(test_observed_resolver)
 	ck_assert(strncmp(told.log[1], "verdict 10.10.32.6 BLOCK_GROUP",
 	    30) == 0);
 	answer("10.10.32.7", "www.instagram.com", true, ip, ttl, 1);
-	TOLD("addr 198.51.100.96 instagram 300");
+	TOLD("addr 198.51.100.96 instagram 3600");
 	resolver = "10.10.0.53";
 }
 END_TEST
@@ -467,6 +472,47 @@ START_TEST(test_block_stretch)
 }
 END_TEST
 
+/* A person's verdict reaches every address they are listed with, the
+ * moment one of their devices meets the platform. */
+START_TEST(test_person_devices)
+{
+	static const char *const ip[] = { "198.51.100.21" };
+	static const uint32_t ttl[] = { 300 };
+
+	answer("10.10.0.41", "www.instagram.com", true, ip, ttl, 1);
+	TOLD("verdict 10.10.0.41 BLOCK_LESSONS 1");
+	TOLD("verdict fd10::41 BLOCK_LESSONS 1");
+}
+END_TEST
+
+/*
+ * Live, direction decides first: an answer a LAN device sent is never
+ * trusted, whatever address it claims (the school's resolver included);
+ * one this host sent out is judged by its resolver.
+ */
+START_TEST(test_direction)
+{
+	static const char *const ip[] = { "198.51.100.60" };
+	static const uint32_t ttl[] = { 300 };
+
+	answer_dir = CAPTURE_IN;
+	answer("10.10.32.5", "www.instagram.com", true, ip, ttl, 1);
+	NOT_TOLD("addr 198.51.100.60 instagram 3600");
+	ck_assert_uint_eq(engine_stats(eng)->untrusted_resolver, 1);
+	answer_dir = CAPTURE_OUT;
+	answer("10.10.32.5", "www.instagram.com", true, ip, ttl, 1);
+	TOLD("addr 198.51.100.60 instagram 3600");
+	/* Sent out, but from a resolver on the internet one device uses:
+	 * still not the school's. */
+	told.n = 0;
+	resolver = "203.0.113.53";
+	answer("10.10.32.5", "www.facebook.com", true, ip + 0, ttl, 1);
+	ck_assert_uint_eq(told.n, 1);	/* the verdict only */
+	answer_dir = 0;
+	resolver = "10.10.0.53";
+}
+END_TEST
+
 /* Unmanaged clients (outside lan) get no verdicts. */
 START_TEST(test_unmanaged)
 {
@@ -474,7 +520,7 @@ START_TEST(test_unmanaged)
 	static const uint32_t ttl[] = { 300 };
 
 	answer("192.168.1.9", "www.instagram.com", true, ip, ttl, 1);
-	TOLD("addr 198.51.100.14 instagram 300");
+	TOLD("addr 198.51.100.14 instagram 3600");
 	ck_assert_uint_eq(engine_stats(eng)->verdicts, 0);
 }
 END_TEST
@@ -497,6 +543,8 @@ engine_suite(void)
 	tcase_add_test(tc, test_unmanaged);
 	tcase_add_test(tc, test_observed_resolver);
 	tcase_add_test(tc, test_block_stretch);
+	tcase_add_test(tc, test_person_devices);
+	tcase_add_test(tc, test_direction);
 	suite_add_tcase(s, tc);
 	return s;
 }
