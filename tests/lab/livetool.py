@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Lab helpers for tests/t-lab-live.sh (standard library only).
+"""Lab helpers for tests/lab/lab.sh and its users (standard library only).
 
   livetool.py server CERT KEY SLOWNETS
       "The internet": TLS on [::]:443 and HTTP on [::]:80 (dual stack,
@@ -16,6 +16,14 @@
       "cut: WHY after S s at EPOCH_MS" and exits 0 when the connection is reset,
       closed or stalls; "alive" and exit 1 after SECS (default 20).
 
+  livetool.py download ADDR SNI PATH [SECS]
+      One HTTPS GET of PATH from ADDR:443 with SNI (e.g. /slow/600: 16 KiB
+      every 50 ms), read as it comes.  Prints "start EPOCH_MS" when the
+      reply's head came, then "cut: WHY after S s at EPOCH_MS bytes N"
+      (exit 0) when the connection is reset, closed early or stalls for
+      1 s (the time printed is then that of the last data), or "done
+      bytes N" (exit 1) at its end or after SECS (default 120).
+
   livetool.py query SRCADDR SRCPORT RESOLVER QID NAME
       Send one DNS query (type A) from SRCADDR:SRCPORT with id QID;
       print the answer's addresses, or "noanswer" after 1 s.
@@ -23,6 +31,12 @@
   livetool.py forge SRC SPORT DST DPORT QID QNAME ADDR
       Send a forged DNS answer (IPv4, raw socket, any source address):
       QNAME A ADDR, id QID, from SRC:SPORT to DST:DPORT.
+
+  livetool.py forgeq SRC SPORT DST DPORT QID QNAME [ADDR]
+      Send a forged DNS query (IPv4, raw socket, any source address):
+      QNAME type A, id QID, from SRC:SPORT to DST:DPORT; with ADDR, then
+      at once the matching answer QNAME A ADDR from DST:DPORT to
+      SRC:SPORT (before a real resolver could answer).
 
   livetool.py evilns ADDR ANSWER
       A resolver on ADDR:53 (UDP) that answers every query with ANSWER.
@@ -210,6 +224,48 @@ def hold(addr, sni, secs=20.0):
     return 1
 
 
+def download(addr, sni, path, secs=120.0):
+    t = client_ctx().wrap_socket(connect(addr, 3), server_hostname=sni)
+    t.settimeout(1.0)
+    t.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\n\r\n" %
+               (path, sni)).encode())
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        d = t.recv(4096)
+        if not d:
+            print("cut: EOFError before the reply", flush=True)
+            return 0
+        buf += d
+    head, body = buf.split(b"\r\n\r\n", 1)
+    n = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            n = int(line.split(b":")[1])
+    t0 = time.time()
+    print("start %d" % (t0 * 1000), flush=True)
+    got, last = len(body), time.time()
+    while got < n and time.time() - t0 < secs:
+        try:
+            d = t.recv(65536)
+        except (ConnectionResetError, ssl.SSLError, BrokenPipeError) as e:
+            why = type(e).__name__
+        except socket.timeout:
+            why = "stalled"
+        else:
+            if d:
+                got += len(d)
+                last = time.time()
+                continue
+            why = "EOFError"
+        if why != "stalled":
+            last = time.time()
+        print("cut: %s after %.2f s at %d bytes %d" % (
+            why, last - t0, last * 1000, got), flush=True)
+        return 0
+    print("done bytes %d" % got, flush=True)
+    return 1
+
+
 def dns_query_bytes(qid, name, qtype=1):
     q = struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0)
     for label in name.rstrip(".").split("."):
@@ -315,6 +371,11 @@ def csum(b):
 
 def forge(src, sport, dst, dport, qid, qname, addr):
     payload = dns_answer_bytes(int(qid), qname, addr)
+    raw_udp(src, int(sport), dst, int(dport), payload)
+    return 0
+
+
+def raw_udp(src, sport, dst, dport, payload):
     ulen = 8 + len(payload)
     pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + \
         struct.pack("!BBH", 0, 17, ulen)
@@ -325,6 +386,15 @@ def forge(src, sport, dst, dport, qid, qname, addr):
                      socket.inet_aton(src), socket.inet_aton(dst))
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     s.sendto(ip + udp + payload, (dst, 0))
+    s.close()
+
+
+def forgeq(src, sport, dst, dport, qid, qname, addr=None):
+    raw_udp(src, int(sport), dst, int(dport),
+            dns_query_bytes(int(qid), qname))
+    if addr:
+        raw_udp(dst, int(dport), src, int(sport),
+                dns_answer_bytes(int(qid), qname, addr))
     return 0
 
 
@@ -402,12 +472,15 @@ def sni(n, addr, domain, threads):
 
 def main(argv):
     cmds = {"server": server, "hold": hold, "query": query, "forge": forge,
-            "storm": storm, "sni": sni, "evilns": evilns}
+            "storm": storm, "sni": sni, "evilns": evilns,
+            "download": download, "forgeq": forgeq}
     if len(argv) < 2 or argv[1] not in cmds:
         sys.exit(__doc__)
     args = argv[2:]
     if argv[1] == "hold" and len(args) == 3:
         args[2] = float(args[2])
+    if argv[1] == "download" and len(args) == 4:
+        args[3] = float(args[3])
     return cmds[argv[1]](*args) or 0
 
 
