@@ -594,8 +594,8 @@ struct chaindef {
 	const char	*flush;
 };
 
-enum { C_FORWARD, C_UP4, C_DOWN4, C_UP6, C_DOWN6, C_DENY, C_DENY_DOWN,
-    C_PREROUTING, C_BP4, C_BP6, C_COUNT };
+enum { C_FORWARD, C_UP4, C_DOWN4, C_UP6, C_DOWN6, C_DENY, C_PREROUTING,
+    C_BP4, C_BP6, C_COUNT };
 
 static const struct chaindef chains[C_COUNT] = {
 	[C_FORWARD] = { "forward", "filter", NF_INET_FORWARD, 0,
@@ -608,8 +608,6 @@ static const struct chaindef chains[C_COUNT] = {
 	    "flush chain down6" },
 	[C_DENY] = { "deny", NULL, 0, 0, "add chain deny",
 	    "flush chain deny" },
-	[C_DENY_DOWN] = { "deny_down", NULL, 0, 0, "add chain deny_down",
-	    "flush chain deny_down" },
 	/* NF_IP_PRI_NAT_DST: nft's "priority dstnat". */
 	[C_PREROUTING] = { "prerouting", "nat", NF_INET_PRE_ROUTING, -100,
 	    "add chain prerouting", "flush chain prerouting" },
@@ -1008,7 +1006,10 @@ put_dir_rules(struct nft_batch *b, const struct fam *f, bool up)
 	ex_key(&rb, f, up, true);
 	ex_lookup_mark(&rb, f->flow, REG_C, f->regM);
 	ex_lookup(&rb, f->deny, REG_C, -1, false);
-	ex_verdict(&rb, NFT_GOTO, chains[up ? C_DENY : C_DENY_DOWN].name);
+	if (up)
+		ex_verdict(&rb, NFT_GOTO, chains[C_DENY].name);
+	else
+		ex_verdict(&rb, NF_DROP, NULL);
 	if ((c = rule_end(b, &rb, "add rule: flow deny")) != 0)
 		return c;
 	/* 4: a known flow is not looked up by address. */
@@ -1034,7 +1035,10 @@ put_dir_rules(struct nft_batch *b, const struct fam *f, bool up)
 	ex_lookup_mark(&rb, f->addr, f->regS, f->regM);
 	ex_cmp(&rb, f->regM, NFT_CMP_NEQ, &zero32, sizeof(zero32));
 	ex_lookup(&rb, f->deny, REG_C, -1, false);
-	ex_verdict(&rb, NFT_GOTO, chains[up ? C_DENY : C_DENY_DOWN].name);
+	if (up)
+		ex_verdict(&rb, NFT_GOTO, chains[C_DENY].name);
+	else
+		ex_verdict(&rb, NF_DROP, NULL);
 	return rule_end(b, &rb, "add rule: address deny");
 }
 
@@ -1128,24 +1132,6 @@ put_rules(struct nft_batch *b, const struct nft_setup *s)
 		return c;
 	ex_verdict(&rb, NF_DROP, NULL);
 	if ((c = rule_end(b, &rb, "add rule: deny drop")) != 0)
-		return c;
-	/*
-	 * deny_down: TCP from the server passes, so that the client answers
-	 * it and that answer -- upstream -- gets the reset: a download is
-	 * cut at once instead of stalling until a timeout.  The rest is
-	 * dropped.
-	 */
-	if ((c = rule_begin(&rb, C_DENY_DOWN)) != 0)
-		return c;
-	ex_meta(&rb, NFT_META_L4PROTO, REG_C);
-	ex_cmp(&rb, REG_C, NFT_CMP_EQ, &tcp, 1);
-	ex_verdict(&rb, NF_ACCEPT, NULL);
-	if ((c = rule_end(b, &rb, "add rule: deny_down tcp")) != 0)
-		return c;
-	if ((c = rule_begin(&rb, C_DENY_DOWN)) != 0)
-		return c;
-	ex_verdict(&rb, NF_DROP, NULL);
-	if ((c = rule_end(b, &rb, "add rule: deny_down drop")) != 0)
 		return c;
 
 	if (!s->blockpage)
