@@ -18,10 +18,12 @@
 #                                   wan0 203.0.113.1 -- server namespace:
 #   198.51.100.0/24, 192.0.2.0/24 and 2001:db8:100::/64 local ("the
 #   internet"), TLS/443 + HTTP/80 + UDP/443 echo (tests/lab/livetool.py);
-#   192.0.2.0/24 and 198.51.100.41 answer 10 ms after the ClientHello.
+#   192.0.2.0/24, 100.64.0.0/16 and 198.51.100.41 answer 10 ms after
+#   the ClientHello.
 #   Names: tests/lab/live-zone.conf (www.instagram.com 198.51.100.10,
 #   www.facebook.com .11, www.youtube.com and docs.example.org .30,
-#   www.bbc.co.uk .50, ...) and sN.cdninstagram.com = 192.0.2.N+1.
+#   www.bbc.co.uk .50, ...) and sN.cdninstagram.com = 192.0.2.N+1 (N <
+#   250), then in 100.64.0.0/16 up to N = 999.
 #
 # Namespaces are named sg-ID-ROLE (ROLE: jsmith pupil staff2 gw server),
 # so several labs can run at once; every function takes a role or a
@@ -170,6 +172,7 @@ lab_up() {
 	ip -n "$LAB_G" link set wan0 up
 	ip -n "$LAB_G" route add 198.51.100.0/24 via 203.0.113.2
 	ip -n "$LAB_G" route add 192.0.2.0/24 via 203.0.113.2
+	ip -n "$LAB_G" route add 100.64.0.0/16 via 203.0.113.2
 	ip -n "$LAB_G" -6 route add 2001:db8:100::/64 via 2001:db8:ffff::2
 	lab_in gw sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 
@@ -194,6 +197,7 @@ lab_up() {
 	ip -n "$LAB_S" -6 route add default via 2001:db8:ffff::1
 	ip -n "$LAB_S" route add local 198.51.100.0/24 dev lo
 	ip -n "$LAB_S" route add local 192.0.2.0/24 dev lo
+	ip -n "$LAB_S" route add local 100.64.0.0/16 dev lo
 	ip -n "$LAB_S" -6 route add local 2001:db8:100::/64 dev lo
 
 	# Servers
@@ -201,9 +205,15 @@ lab_up() {
 	    -nodes -days 2 -subj /CN=lab -keyout "$LAB_W/key.pem" \
 	    -out "$LAB_W/cert.pem" >"$LAB_W/openssl.log" 2>&1 ||
 	    { echo "openssl req failed"; return 1; }
-	# Fresh names under a blocked platform (the storm), one address each.
-	for i in $(seq 0 249); do
-		echo "192.0.2.$((i + 1)) s$i.cdninstagram.com"
+	# Fresh names under a blocked platform (the storm), one address each:
+	# s0..s249 in 192.0.2.0/24, s250..s999 in 100.64.0.0/16.
+	for i in $(seq 0 999); do
+		if [ "$i" -lt 250 ]; then
+			echo "192.0.2.$((i + 1)) s$i.cdninstagram.com"
+		else
+			echo "100.64.$(((i - 250) / 250)).$(((i - 250) % 250 + 1))" \
+			    "s$i.cdninstagram.com"
+		fi
 	done >"$LAB_W/storm.hosts"
 	# setsid: they outlive a scripts/lab that started them, and a ^C
 	# at its terminal.
@@ -215,7 +225,7 @@ lab_up() {
 	    </dev/null >/dev/null 2>"$LAB_W/dnsmasq.err" &
 	LAB_PIDS="$LAB_PIDS $!"
 	setsid ip netns exec "$LAB_S" python3 "$LAB_LT" server "$LAB_W/cert.pem" \
-	    "$LAB_W/key.pem" 192.0.2.0/24,198.51.100.41/32 \
+	    "$LAB_W/key.pem" 192.0.2.0/24,100.64.0.0/16,198.51.100.41/32 \
 	    </dev/null >"$LAB_W/server.log" 2>&1 &
 	LAB_PIDS="$LAB_PIDS $!"
 	lab_save
