@@ -37,12 +37,13 @@ struct pkt {
 	uint8_t		 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
 	uint8_t		 tcp_flags;
 	bool		 first_fragment; /* IPv4/6 fragment 0 of several */
+	uint8_t		 dir;		/* enum capture_dir: 0 unknown (in the
+					   padding: a packet stays 80 bytes) */
 	uint32_t	 seq;		/* TCP sequence number */
 	const uint8_t	*payload;	/* L4 payload, points into the frame */
 	size_t		 paylen;	/* bytes captured */
 	size_t		 l3len;		/* IP packet length on the wire */
 	const uint8_t	*mac_src;	/* Ethernet source (6 bytes) or NULL */
-	uint8_t		 dir;		/* enum capture_dir: 0 unknown */
 };
 
 /*

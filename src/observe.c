@@ -611,9 +611,9 @@ observer_packet(struct observer *o, const struct pkt *p, uint64_t now_us)
 		udp_packet(o, p, now_us);
 }
 
-void
-observer_frame_dir(struct observer *o, int dlt, const uint8_t *frame,
-    size_t caplen, uint64_t now_us, uint8_t dir)
+static inline void
+frame_in(struct observer *o, int dlt, const uint8_t *frame, size_t caplen,
+    uint64_t now_us, uint8_t dir)
 {
 	struct pkt p;
 	enum decode_result r;
@@ -630,8 +630,15 @@ observer_frame_dir(struct observer *o, int dlt, const uint8_t *frame,
 }
 
 void
+observer_frame_dir(struct observer *o, int dlt, const uint8_t *frame,
+    size_t caplen, uint64_t now_us, uint8_t dir)
+{
+	frame_in(o, dlt, frame, caplen, now_us, dir);
+}
+
+void
 observer_frame(struct observer *o, int dlt, const uint8_t *frame,
     size_t caplen, uint64_t now_us)
 {
-	observer_frame_dir(o, dlt, frame, caplen, now_us, 0);
+	frame_in(o, dlt, frame, caplen, now_us, 0);
 }
