@@ -103,6 +103,7 @@ struct daemon {
 	int64_t			 saved;		/* s: last successful save */
 	bool			 save_failing;
 	bool			 quit;
+	bool			 failed;	/* stop with exit status 1 */
 	bool			 ovr_dirty;
 	bool			 reload;	/* SIGHUP: everything */
 	bool			 destroy;	/* the kernel knows "destroy" */
@@ -482,15 +483,24 @@ commit(struct daemon *d)
 {
 	char *cause = NULL;
 	size_t n;
+	int r;
 
 	if (enf_pending(d->enf) == 0)
 		return;
 	n = enf_pending(d->enf);
-	if (enf_commit(d->enf, &cause) < 0) {
+	if ((r = enf_commit(d->enf, &cause)) < 0) {
 		d->batch_failures++;
 		log_warnx("nft: batch of %zu changes refused: %s", n,
 		    cause ? cause : "?");
 		free(cause);
+		/* Without its enforcer the daemon cannot enforce anything:
+		 * stop, and let systemd start it again (the kernel keeps the
+		 * table meanwhile). */
+		if (r == -EPIPE) {
+			log_warnx("the enforcer is gone; stopping");
+			d->quit = true;
+			d->failed = true;
+		}
 	} else {
 		d->batches++;
 		if (d->lat_from != 0) {
@@ -628,9 +638,15 @@ static void
 meter_read(struct daemon *d)
 {
 	char *cause = NULL;
+	int r;
 
 	meter_begin(d->meter);
-	if (enf_meter_read(d->enf, on_meter, d, &cause) < 0) {
+	if ((r = enf_meter_read(d->enf, on_meter, d, &cause)) < 0) {
+		if (r == -EPIPE) {
+			log_warnx("the enforcer is gone; stopping");
+			d->quit = true;
+			d->failed = true;
+		}
 		log_warnx("meter: %s", cause ? cause : "cannot read counters");
 		free(cause);
 	}
@@ -1673,5 +1689,5 @@ loop_run(const struct loop_opts *o)
 	}
 	sd_notify(0, "STOPPING=1");
 	stop(&d);
-	return 0;
+	return d.failed ? 1 : 0;
 }

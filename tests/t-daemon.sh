@@ -131,6 +131,25 @@ kill -TERM "$dpid"
 wait "$dpid"
 rc=$?
 sleep 0.2
+# A daemon whose enforcer dies stops (status 1) rather than run without
+# enforcement; systemd starts it again.
+sed 's/^on_exit = flush$/on_exit = flush\ntick = 1s/' "$w/good.conf" >"$w/tick.conf"
+ip netns exec "$ns" "$B/schoolgated" -d -f "$w/tick.conf" >"$w/log2" 2>&1 &
+d2=$!
+i=0
+while ! grep -q "started:" "$w/log2" 2>/dev/null && [ $i -lt 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+e2=$(pgrep -P "$d2" | head -n 1)
+[ -n "$e2" ] && kill -KILL "$e2"
+i=0
+while kill -0 "$d2" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+if kill -0 "$d2" 2>/dev/null; then
+	kill -KILL "$d2"; echo "rc=still running" >>"$w/log2"
+else
+	wait "$d2"; echo "rc=$?" >>"$w/log2"
+fi
+
 fail=0
 check() {	# description pattern [min count]
 	n=$(grep -c -- "$2" "$w/notify")
@@ -171,6 +190,8 @@ fcheck "the daemon holds no capability" caps \
     "^daemon CapEff=0000000000000000 CapPrm=0000000000000000"
 fcheck "the enforcer holds CAP_NET_ADMIN alone" caps \
     "^enforcer [0-9]* CapEff=0000000000001000 CapPrm=0000000000001000 name=sg-enforcer"
+fcheck "a daemon whose enforcer dies says so" log2 "the enforcer is gone; stopping"
+fcheck "... and stops with status 1" log2 "^rc=1"
 fcheck "metrics: /metrics answers 200" metrics-code "^200"
 fcheck "metrics: other paths 404" metrics-404 "^404"
 fcheck "metrics: POST 405" metrics-405 "^405"
