@@ -551,5 +551,5 @@ if [ "$LAB_FAIL" -gt 0 ]; then
 		grep -v '^$' "$f" | tail -n 40 | sed 's/^/     | /'
 	done
 fi
-echo "summary: $((LAB_PASS + LAB_FAIL)) checks, $LAB_FAIL failed (lab live, ${secs}s)"
+echo "summary: $((LAB_PASS + LAB_FAIL)) checks, $LAB_FAIL failed, $LAB_RACES first-contact races retried (lab live, ${secs}s)"
 [ "$LAB_FAIL" -eq 0 ]
