@@ -48,40 +48,9 @@ def now_ms():
 
 
 # ---------------------------------------------------------------- DNS
-def dns_query_bytes(qid, name):
-    q = struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0)
-    for label in name.rstrip(".").split("."):
-        q += bytes([len(label)]) + label.encode()
-    return q + b"\0" + struct.pack(">HH", 1, 1)
-
-
-def dns_addrs(resp, qid):
-    if len(resp) < 12:
-        return []
-    rid, flags, qd, an = struct.unpack(">HHHH", resp[:8])
-    if rid != qid or not flags & 0x8000:
-        return []
-    i = 12
-
-    def skip_name(i):
-        while True:
-            ln = resp[i]
-            if ln & 0xc0 == 0xc0:
-                return i + 2
-            if ln == 0:
-                return i + 1
-            i += ln + 1
-    for _ in range(qd):
-        i = skip_name(i) + 4
-    out = []
-    for _ in range(an):
-        i = skip_name(i)
-        typ, cls, ttl, rdlen = struct.unpack(">HHIH", resp[i:i + 10])
-        i += 10
-        if typ == 1 and rdlen == 4:
-            out.append(socket.inet_ntoa(resp[i:i + 4]))
-        i += rdlen
-    return out
+# The lab's DNS helpers (tests/lab/livetool.py, beside this file).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from livetool import dns_addrs, dns_query_bytes  # noqa: E402
 
 
 def resolve(resolver, name, timeout=0.5):
