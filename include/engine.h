@@ -59,7 +59,6 @@ struct engine_verdict {
 	const uint8_t			*mac;	/* the device's, or NULL */
 	bool				 first;	/* no verdict before */
 	enum verdict			 prev;	/* the one it replaces */
-	int64_t				 prev_until;
 	/* For a block: when the blocked stretch ends, following blocks
 	 * that hand over to each other (the kernel's denial lasts that
 	 * long); POLICY_NEVER for none.  And the previous stretch's. */

@@ -46,14 +46,6 @@ size_t	obs_format_json(struct obs_format *, const struct observation *,
 	    char *buf, size_t len);
 size_t	obs_format_row(struct obs_format *, const struct observation *,
 	    char *buf, size_t len);
-struct engine_verdict;
-struct tz;
-
-/* A verdict record ("type":"verdict"; see schoolgated(8)), '\n' ended,
- * cut at len - 1; until in local time of tz. */
-size_t	verdict_format_json(struct obs_format *, const struct tz *,
-	    const struct engine_verdict *, char *buf, size_t len);
-
 /* The table's header line. */
 const char *obs_format_header(void);
 

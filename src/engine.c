@@ -553,7 +553,7 @@ update(struct engine *e, struct pair *p, int64_t t, uint64_t ts_us)
 	struct engine_verdict ev;
 	const struct client *c;
 
-	int64_t prev_until = p->until, prev_block = p->block_until, bu = 0;
+	int64_t prev_block = p->block_until, bu = 0;
 
 	decide(e, p, t, NULL, &v);
 	/* until is after t by contract; never let a slip loop forever. */
@@ -569,7 +569,6 @@ update(struct engine *e, struct pair *p, int64_t t, uint64_t ts_us)
 	memset(&ev, 0, sizeof(ev));
 	ev.first = !p->have;
 	ev.prev = p->v;
-	ev.prev_until = prev_until;
 	ev.block_until = bu;
 	ev.prev_block_until = prev_block;
 	p->have = true;

@@ -289,7 +289,9 @@ sb_json_str_or_null(struct sb *s, const char *key, const char *v)
 		sb_json_key(s, key, v, strlen(v));
 }
 
-size_t
+/* A verdict record ("type":"verdict"; see schoolgated(8)), '\n' ended,
+ * cut at len - 1; until in local time of tz. */
+static size_t
 verdict_format_json(struct obs_format *fmt, const struct tz *tz,
     const struct engine_verdict *ev, char *buf, size_t len)
 {
