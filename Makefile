@@ -62,15 +62,16 @@ check_observe_MODS  := observe decode flow dns tls http quic classify inifile ad
 check_tz_MODS       := tz
 check_schedule_MODS := schedule tz config inifile addr log
 check_overrides_MODS := overrides config classify inifile addr log
-check_state_MODS    := state addr
+check_state_MODS    := state afile addr
 check_identity_MODS := identity config inifile addr log
 check_quota_MODS    := quota
 check_meter_MODS    := meter addr
 check_control_MODS  := control log
 check_events_MODS   := events report log addr
 check_policy_MODS   := policy schedule tz overrides quota identity config classify inifile addr log
-check_engine_MODS   := engine policy schedule tz overrides quota identity config classify inifile addr log state
+check_engine_MODS   := engine policy schedule tz overrides quota identity config classify inifile addr log state afile
 check_nft_MODS      := nft addr
+check_mint_MODS     := mint
 
 .PHONY: all deps check unit bench install uninstall clean sanitize demo fuzz soak
 all: $(BINS)
@@ -223,7 +224,7 @@ soak: all $(B)/faultfs.so
 # once under injected faults (tests/t-state-faults.sh); faultfs.so is the
 # LD_PRELOAD shim that injects them.  The shim is built without
 # sanitizers even in build-san: it only forwards to libc.
-$(B)/statekill: $(B)/obj/tools/statekill.o $(B)/obj/state.o $(B)/obj/addr.o
+$(B)/statekill: $(B)/obj/tools/statekill.o $(B)/obj/state.o $(B)/obj/afile.o $(B)/obj/addr.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/obj/tools/faultfs.pic.o: tests/tools/faultfs.c

@@ -68,6 +68,7 @@
 
 #include <nettle/sha2.h>
 
+#include "afile.h"
 #include "cause.h"
 #include "state.h"
 
@@ -665,64 +666,18 @@ state_clear(struct state *st)
 
 /* --- Save -------------------------------------------------------------- */
 
-/* "STEP PATH: strerror", errno e; returns -e. */
-static int
-sys_fail(char **cause, int e, const char *step, const char *path,
-    const char *note)
-{
-	cause_set(cause, "%s %s: %s%s", step, path, strerror(e), note);
-	return -e;
-}
-
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO;	/* a regular file never says 0 */
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/*
- * Steps: validate, format, write dir/state.tmp.<pid>, fsync it, close it
- * (its error counts), rename it over dir/state, fsync dir.  fsync is
- * never retried, not even after EINTR: after a failed fsync the kernel
- * may have dropped the dirty pages and a second fsync would say 0 about
- * data it lost; the whole save is redone at the next tick instead, in a
- * new file.  close is checked for the same reason (NFS reports write
- * errors there) and not retried (Linux has closed the fd whatever it
- * says).
- */
+/* Validate, format, and write dir/state through afile (see afile.h). */
 int
 state_save(const char *dir, const struct state *st, char **cause)
 {
-	char tmp[PATH_MAX], path[PATH_MAX];
 	char *text;
 	size_t len;
-	int fd, dfd, rc, e, tries;
+	int rc, e;
 
 	if (cause != NULL)
 		*cause = NULL;
 	if ((rc = state_check(st, cause)) != 0)
 		return rc;
-	if ((size_t)snprintf(path, sizeof(path), "%s/" STATE_NAME, dir) >=
-	    sizeof(path) ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s/" STATE_TMP "%ld", dir,
-	    (long)getpid()) >= sizeof(tmp)) {
-		cause_set(cause, "state directory name too long: %s", dir);
-		return -ENAMETOOLONG;
-	}
 	if ((text = state_format(st, &len)) == NULL) {
 		e = errno;
 		cause_set(cause, "format the state: %s", strerror(e));
@@ -734,72 +689,21 @@ state_save(const char *dir, const struct state *st, char **cause)
 		free(text);
 		return -EFBIG;
 	}
-
-	/*
-	 * A file of our own pid can only be left by an earlier save of this
-	 * process that could not unlink it, or a dead process with the same
-	 * pid: either way ours to replace.
-	 */
-	for (tries = 0;; tries++) {
-		fd = open(tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0640);
-		if (fd >= 0)
-			break;
-		e = errno;
-		if (e == EINTR)
-			continue;
-		if (e != EEXIST || tries > 0 || unlink(tmp) != 0) {
-			free(text);
-			return sys_fail(cause, e, "open", tmp, "");
-		}
-	}
-	if ((rc = write_all(fd, text, len)) != 0) {
-		sys_fail(cause, -rc, "write", tmp, "");
-		goto fail_open;
-	}
-	if (fsync(fd) != 0) {
-		rc = sys_fail(cause, errno, "fsync", tmp, "");
-		goto fail_open;
-	}
-	if (close(fd) != 0) {
-		rc = sys_fail(cause, errno, "close", tmp, "");
-		goto fail_closed;
-	}
-	if (rename(tmp, path) != 0) {
-		e = errno;
-		cause_set(cause, "rename %s to %s: %s", tmp, path, strerror(e));
-		rc = -e;
-		goto fail_closed;
-	}
-	free(text);
-
-	/*
-	 * The new file is in place now, but its name is not durable until the
-	 * directory is.  A failure here is a failed save: the caller must not
-	 * grant on it.  What a reload finds after it is the new file (and
-	 * after a power cut, the new or the old one).
-	 */
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return sys_fail(cause, errno, "open directory", dir,
-		    " (the new state is in place but not durable)");
-	if (fsync(dfd) != 0) {
-		e = errno;
-		close(dfd);
-		return sys_fail(cause, e, "fsync directory", dir,
-		    " (the new state is in place but not durable)");
-	}
-	/* Read-only: nothing to flush, so its close cannot lose anything. */
-	close(dfd);
-	return 0;
-
-fail_open:
-	close(fd);
-fail_closed:
-	unlink(tmp);
+	rc = afile_write(dir, STATE_NAME, text, len, 0640, 0, cause);
 	free(text);
 	return rc;
 }
 
 /* --- Load -------------------------------------------------------------- */
+
+/* "STEP PATH: strerror", errno e; returns -e. */
+static int
+sys_fail(char **cause, int e, const char *step, const char *path,
+    const char *note)
+{
+	cause_set(cause, "%s %s: %s%s", step, path, strerror(e), note);
+	return -e;
+}
 
 /* Remove state.tmp.<digits> left by a process that died while saving. */
 static void
