@@ -72,6 +72,7 @@ check_policy_MODS   := policy schedule tz overrides quota identity config classi
 check_engine_MODS   := engine policy schedule tz overrides quota identity config classify inifile addr log state afile
 check_nft_MODS      := nft addr
 check_mint_MODS     := mint
+check_requests_MODS := requests afile tz addr
 
 .PHONY: all deps check unit bench install uninstall clean sanitize demo fuzz soak
 all: $(BINS)
