@@ -33,8 +33,11 @@
  *   [person NAME]  group (required), devices (addresses, MACs, @file,
  *                  required)
  *   [blockpage]    listen (ADDR:PORT or [ADDR6]:PORT, or none) [none],
+ *                  tls_port (the HTTPS page, with a CA) [8443],
  *                  ca_cert, ca_key (both or neither) [not set],
- *                  school, contact (text) [not set]
+ *                  school, contact (text) [not set],
+ *                  request_expiry (duration, 1h..90d) [7d],
+ *                  requests_per_day (per person, 1..100) [5]
  *
  * "none" alone is an empty list or an unset value where a key allows one
  * (an empty value is always an error); "terms = all" is the default, every
@@ -239,10 +242,13 @@ struct config {
 		bool		 enabled;	/* listen is set */
 		struct addr	 listen;
 		uint16_t	 port;
+		uint16_t	 tls_port;	/* with ca_cert */
 		const char	*ca_cert;	/* NULL or both set */
 		const char	*ca_key;
 		const char	*school;	/* NULL when not set */
 		const char	*contact;
+		uint32_t	 request_expiry;	/* seconds */
+		uint32_t	 requests_per_day;
 	} blockpage;
 
 	struct config_arena		*arena;	/* owns everything above */

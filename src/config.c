@@ -46,6 +46,11 @@
 #define DEFAULT_LOG_DIR		"/var/log/schoolgate"
 #define DEFAULT_METRICS_PORT	9654
 #define DEFAULT_RETENTION	90	/* days of audit events */
+#define DEFAULT_TLS_PORT	8443
+#define DEFAULT_REQUEST_EXPIRY	(7 * 86400)
+#define DEFAULT_REQUESTS_PER_DAY 5
+#define EXPIRY_MIN		3600
+#define EXPIRY_MAX		(90 * 86400)
 #define RETENTION_MAX		3650
 #define DEFAULT_PLATFORMS_DIR	"/etc/schoolgate/platforms.d"
 #define DEFAULT_OVERRIDES_DIR	"/etc/schoolgate/overrides.d"
@@ -641,7 +646,8 @@ enum key_id {
 	K_MEMBERS, K_GROUP_LESSONS, K_OUTSIDE, K_DAILY_QUOTA, K_ACTIVE_BYTES,
 	K_PLATFORMS,
 	K_GROUP, K_DEVICES,
-	K_LISTEN, K_CA_CERT, K_CA_KEY, K_SCHOOL, K_CONTACT
+	K_LISTEN, K_TLS_PORT, K_CA_CERT, K_CA_KEY, K_SCHOOL, K_CONTACT,
+	K_REQUEST_EXPIRY, K_REQUESTS_PER_DAY
 };
 
 struct keydef {
@@ -710,12 +716,18 @@ static const struct keydef keydefs[] = {
 	    "addresses, MACs or @files" },
 	{ SECT_BLOCKPAGE, "listen", K_LISTEN, false,
 	    "ADDR:PORT, [ADDR6]:PORT or none" },
+	{ SECT_BLOCKPAGE, "tls_port", K_TLS_PORT, false,
+	    "a port number, 1 to 65535" },
 	{ SECT_BLOCKPAGE, "ca_cert", K_CA_CERT, false,
 	    "an absolute path or none" },
 	{ SECT_BLOCKPAGE, "ca_key", K_CA_KEY, false,
 	    "an absolute path or none" },
 	{ SECT_BLOCKPAGE, "school", K_SCHOOL, false, "text or none" },
 	{ SECT_BLOCKPAGE, "contact", K_CONTACT, false, "text or none" },
+	{ SECT_BLOCKPAGE, "request_expiry", K_REQUEST_EXPIRY, false,
+	    "a duration, e.g. 7d" },
+	{ SECT_BLOCKPAGE, "requests_per_day", K_REQUESTS_PER_DAY, false,
+	    "a number, 1 to 100" },
 };
 
 /* One line's part of a value: the text after '=', or a continuation. */
@@ -2182,8 +2194,10 @@ p_dir(const struct kctx *kc, const char **ret)
 }
 
 /* A whole number of days, 1..RETENTION_MAX. */
+/* A number from min to max ("what" names the unit in the message). */
 static void
-p_days(const struct kctx *kc, uint32_t *ret)
+p_number(const struct kctx *kc, unsigned long min, unsigned long max,
+    const char *what, uint32_t *ret)
 {
 	unsigned long v;
 	const char *s;
@@ -2193,9 +2207,9 @@ p_days(const struct kctx *kc, uint32_t *ret)
 		return;
 	errno = 0;
 	if (*s < '0' || *s > '9' || (v = strtoul(s, &end, 10), errno != 0) ||
-	    *end != '\0' || v < 1 || v > RETENTION_MAX) {
-		kerr(kc, NULL, "%s is not a number of days from 1 to %d", s,
-		    RETENTION_MAX);
+	    *end != '\0' || v < min || v > max) {
+		kerr(kc, NULL, "%s is not a %s from %lu to %lu", s, what, min,
+		    max);
 		return;
 	}
 	*ret = (uint32_t)v;
@@ -2580,6 +2594,7 @@ key_parse(struct st *st, const struct rsect *s, const struct rkey *k)
 	struct xperson *xp = NULL;
 	const char *p;
 	bool unused;
+	uint32_t u;
 	int w;
 
 	if (s->kind == SECT_GROUP) {
@@ -2614,7 +2629,8 @@ key_parse(struct st *st, const struct rsect *s, const struct rkey *k)
 		p_dir(&kc, &cfg->gateway.log_dir);
 		break;
 	case K_RETENTION:
-		p_days(&kc, &cfg->gateway.retention_days);
+		p_number(&kc, 1, RETENTION_MAX, "number of days",
+		    &cfg->gateway.retention_days);
 		break;
 	case K_NEVER_BLOCK:
 		cfg->gateway.nnever_block = prefixes_parse(&kc, true,
@@ -2716,6 +2732,18 @@ key_parse(struct st *st, const struct rsect *s, const struct rkey *k)
 		if ((p = path_get(&kc, true)) != NULL && strcmp(p, "none") != 0)
 			cfg->blockpage.ca_key = p;
 		break;
+	case K_TLS_PORT:
+		u = cfg->blockpage.tls_port;
+		p_number(&kc, 1, 65535, "port number", &u);
+		cfg->blockpage.tls_port = (uint16_t)u;
+		break;
+	case K_REQUEST_EXPIRY:
+		p_duration(&kc, EXPIRY_MIN, EXPIRY_MAX,
+		    &cfg->blockpage.request_expiry);
+		break;
+	case K_REQUESTS_PER_DAY:
+		p_number(&kc, 1, 100, "number", &cfg->blockpage.requests_per_day);
+		break;
 	case K_SCHOOL:
 		p_text(&kc, &cfg->blockpage.school);
 		break;
@@ -2743,6 +2771,9 @@ defaults(struct config *cfg)
 	cfg->gateway.tick = DEFAULT_TICK;
 	cfg->gateway.capture_buffer = DEFAULT_CAPTURE_BUFFER;
 	cfg->schedule.school_days = 0x3e;	/* mon-fri */
+	cfg->blockpage.tls_port = DEFAULT_TLS_PORT;
+	cfg->blockpage.request_expiry = DEFAULT_REQUEST_EXPIRY;
+	cfg->blockpage.requests_per_day = DEFAULT_REQUESTS_PER_DAY;
 }
 
 static void
@@ -3168,6 +3199,17 @@ whole_blockpage(struct st *st)
 			    "and ca_key, or neither)");
 		return;
 	}
+	if (cfg->blockpage.enabled && cfg->blockpage.ca_cert != NULL &&
+	    cfg->blockpage.tls_port == cfg->blockpage.port &&
+	    (kc.key = sect_key(s, K_TLS_PORT)) != NULL)
+		kerr(&kc, NULL, "tls_port is the port of listen; the HTTPS "
+		    "block page needs a port of its own");
+	else if (cfg->blockpage.enabled && cfg->blockpage.ca_cert != NULL &&
+	    cfg->blockpage.tls_port == cfg->blockpage.port &&
+	    (kc.key = sect_key(s, K_LISTEN)) != NULL)
+		kerr(&kc, NULL, "the port of listen is tls_port's (%u); the "
+		    "HTTPS block page needs a port of its own",
+		    (unsigned)cfg->blockpage.tls_port);
 	if (cfg->blockpage.ca_cert != NULL && !cfg->blockpage.enabled &&
 	    (kc.key = sect_key(s, K_CA_CERT)) != NULL &&
 	    sect_key(s, K_LISTEN) != NULL)
@@ -3687,8 +3729,15 @@ config_print(FILE *f, const struct config *cfg)
 		pr_value(f, "listen", buf);
 	} else
 		pr_value(f, "listen", NULL);
+	snprintf(buf, sizeof(buf), "%u", (unsigned)cfg->blockpage.tls_port);
+	pr_value(f, "tls_port", buf);
 	pr_value(f, "ca_cert", cfg->blockpage.ca_cert);
 	pr_value(f, "ca_key", cfg->blockpage.ca_key);
 	pr_text(f, "school", cfg->blockpage.school);
 	pr_text(f, "contact", cfg->blockpage.contact);
+	config_format_duration(cfg->blockpage.request_expiry, buf, sizeof(buf));
+	pr_value(f, "request_expiry", buf);
+	snprintf(buf, sizeof(buf), "%u",
+	    (unsigned)cfg->blockpage.requests_per_day);
+	pr_value(f, "requests_per_day", buf);
 }
