@@ -7,9 +7,12 @@
  *   client: "VERB [ARG]\n"                      one request
  *   server: data lines, then "ok\n" or "error: MESSAGE\n", and closes
  *
- * Verbs: status, who, quota PERSON, reload, help.  A request line is at
- * most CONTROL_LINE_MAX bytes of printable ASCII; anything else is an
- * error reply, never a crash.  Only root and members of the group
+ * Verbs: status, who, quota PERSON, reload, help, requests [all],
+ * approve ID [KEY=VALUE...], deny ID [KEY=VALUE...], overrides.  A
+ * request line is at most CONTROL_LINE_MAX bytes of printable ASCII,
+ * words separated by one space; a VALUE is %-encoded (%20 a space, %25
+ * a '%', UTF-8 bytes as %XX); anything else is an error reply, never a
+ * crash.  Only root and members of the group
  * schoolgate-admin may connect (checked with SO_PEERCRED and
  * SO_PEERGROUPS); the socket is mode 0660, group schoolgate-admin when
  * it exists.
@@ -28,7 +31,8 @@
 
 #define CONTROL_VERSION		1
 #define CONTROL_GREETING	"schoolgate-control 1\n"
-#define CONTROL_LINE_MAX	256
+#define CONTROL_LINE_MAX	1024
+#define CONTROL_KV_MAX		8	/* KEY=VALUE words after an id */
 #define CONTROL_TIMEOUT_MS	1000
 #define CONTROL_ADMIN_GROUP	"schoolgate-admin"
 
@@ -38,6 +42,10 @@ enum control_verb {
 	CTL_QUOTA,
 	CTL_RELOAD,
 	CTL_HELP,
+	CTL_REQUESTS,
+	CTL_APPROVE,
+	CTL_DENY,
+	CTL_OVERRIDES,
 };
 
 struct control_req {
@@ -53,6 +61,23 @@ struct control_req {
 int		 control_parse(const char *line, size_t len,
 		    struct control_req *ret, char *why, size_t whylen);
 const char	*control_verb_str(enum control_verb);
+
+struct control_kv {
+	char	key[16];
+	char	value[CONTROL_LINE_MAX];	/* %-decoded, no NUL inside */
+};
+
+/*
+ * The arguments of approve and deny: "ID [KEY=VALUE...]".  The id into
+ * id[idlen], the pairs into kv[CONTROL_KV_MAX] (*nkv of them), keys
+ * checked against the NULL-terminated list keys (each at most once).
+ * Pure.  0, or -EINVAL with a message in why[whylen].
+ */
+int		 control_args(const char *arg, const char *const *keys,
+		    char *id, size_t idlen, struct control_kv *kv,
+		    size_t *nkv, char *why, size_t whylen);
+/* %-encode s for a VALUE into buf[len]; false when it does not fit. */
+bool		 control_encode(const char *s, char *buf, size_t len);
 
 /* The reply being built: data lines, capped. */
 struct control_out;

@@ -199,6 +199,12 @@ void		 engine_foreach_pair(struct engine *,
 		    void (*fn)(const struct engine_pair *, void *),
 		    void *arg);
 
+/* Who the device at a is, as the engine sees it (the MAC it learned
+ * from the device's own packets finds a person listed by MAC): false,
+ * ret->group NULL, for an unmanaged device.  Creates nothing. */
+bool		 engine_who(const struct engine *, const struct addr *a,
+		    struct who *ret);
+
 /* Every holder seen, in name order. */
 void		 engine_foreach_holder(struct engine *,
 		    void (*fn)(const struct engine_holder *, void *),

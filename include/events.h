@@ -41,6 +41,10 @@ enum event_kind {
 	EV_OVERRIDE_APPLIED,
 	EV_OVERRIDE_REJECTED,
 	EV_RATE_LIMITED,	/* events of a device dropped */
+	EV_REQUEST,		/* an unblock request from the block page */
+	EV_APPROVED,		/* ... approved (an override written) */
+	EV_DENIED,		/* ... denied */
+	EV_EXPIRED,		/* ... left pending past request_expiry */
 };
 
 /* Any pointer may be NULL, a number -1: the field is left out. */

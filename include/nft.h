@@ -34,7 +34,9 @@
  *                            connections are cut when a block starts
  *   chain prerouting         nat, hook prerouting (dstnat): TCP/80 from
  *                            a denied client to a marked server is
- *                            DNATed to the block page (when configured)
+ *                            DNATed to the block page (when configured,
+ *                            through bp4 / bp6), and TCP/443 to its
+ *                            HTTPS port when it has one (bps4 / bps6)
  *
  * Keys are what the kernel compares: client . mark is the client address
  * in NFT_REG32_00 (4 registers for IPv6) and the mark in the register
@@ -66,6 +68,8 @@ struct nft_setup {
 	struct addr		 bp4;		/* IPv4 block page address */
 	struct addr		 bp6;		/* IPv6, family 0 if none */
 	uint16_t		 bp_port;
+	uint16_t		 bp_tls_port;	/* DNAT TCP/443 of denied
+						   there; 0: reset it */
 	bool			 persist;	/* on_exit = keep: the table
 						   outlives the daemon */
 };

@@ -139,6 +139,8 @@ int		 spool_decide(struct spool *, const char *id,
  */
 size_t		 spool_purge(struct spool *, int64_t before);
 
+/* At most max bytes of valid UTF-8 with no control byte but '\n'? */
+bool		 request_text_ok(const char *s, size_t max);
 /* A valid request id (r-YYYYMMDD-NNNN, a real date)? */
 bool		 request_id_valid(const char *id);
 

@@ -38,13 +38,17 @@ struct control {
 static const struct {
 	const char		*word;
 	enum control_verb	 verb;
-	int			 arg;	/* 0 none, 1 required */
+	int			 arg;	/* see control_parse */
 } verbs[] = {
 	{ "status",	CTL_STATUS,	0 },
 	{ "who",	CTL_WHO,	0 },
 	{ "quota",	CTL_QUOTA,	1 },
 	{ "reload",	CTL_RELOAD,	0 },
 	{ "help",	CTL_HELP,	0 },
+	{ "requests",	CTL_REQUESTS,	2 },
+	{ "approve",	CTL_APPROVE,	3 },
+	{ "deny",	CTL_DENY,	3 },
+	{ "overrides",	CTL_OVERRIDES,	0 },
 };
 
 const char *
@@ -91,8 +95,8 @@ control_parse(const char *line, size_t len, struct control_req *ret,
 		arg++;
 		alen--;
 		if (alen == 0 || arg[0] == ' ' || arg[alen - 1] == ' ' ||
-		    memchr(arg, ' ', alen) != NULL) {
-			snprintf(why, whylen, "one word after the verb, "
+		    memmem(arg, alen, "  ", 2) != NULL) {
+			snprintf(why, whylen, "words after the verb are "
 			    "separated by one space");
 			return -EINVAL;
 		}
@@ -101,13 +105,19 @@ control_parse(const char *line, size_t len, struct control_req *ret,
 		if (strlen(verbs[i].word) != wlen ||
 		    memcmp(verbs[i].word, line, wlen) != 0)
 			continue;
-		if (verbs[i].arg && alen == 0) {
+		/* arg: 0 none, 1 one word, 2 one optional word, 3 words */
+		if ((verbs[i].arg == 1 || verbs[i].arg == 3) && alen == 0) {
 			snprintf(why, whylen, "%s needs an argument",
 			    verbs[i].word);
 			return -EINVAL;
 		}
-		if (!verbs[i].arg && alen > 0) {
+		if (verbs[i].arg == 0 && alen > 0) {
 			snprintf(why, whylen, "%s takes no argument",
+			    verbs[i].word);
+			return -EINVAL;
+		}
+		if (verbs[i].arg != 3 && memchr(arg, ' ', alen) != NULL) {
+			snprintf(why, whylen, "%s takes one word",
 			    verbs[i].word);
 			return -EINVAL;
 		}
@@ -119,6 +129,119 @@ control_parse(const char *line, size_t len, struct control_req *ret,
 	snprintf(why, whylen, "unknown verb '%.*s' (try help)",
 	    (int)(wlen > 32 ? 32 : wlen), line);
 	return -EINVAL;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+control_args(const char *arg, const char *const *keys, char *id,
+    size_t idlen, struct control_kv *kv, size_t *nkv, char *why,
+    size_t whylen)
+{
+	const char *p = arg, *w, *eq, *end;
+	size_t n, k, i, o;
+	int hi, lo;
+
+	*nkv = 0;
+	n = strcspn(p, " ");
+	if (n == 0 || n >= idlen) {
+		snprintf(why, whylen, "expected an id first");
+		return -EINVAL;
+	}
+	memcpy(id, p, n);
+	id[n] = '\0';
+	p += n;
+	while (*p == ' ') {
+		w = ++p;
+		n = strcspn(w, " ");
+		end = w + n;
+		p = end;
+		if ((eq = memchr(w, '=', n)) == NULL || eq == w) {
+			snprintf(why, whylen, "'%.*s' is not KEY=VALUE",
+			    (int)(n > 40 ? 40 : n), w);
+			return -EINVAL;
+		}
+		for (k = 0; keys[k] != NULL; k++)
+			if (strlen(keys[k]) == (size_t)(eq - w) &&
+			    memcmp(keys[k], w, (size_t)(eq - w)) == 0)
+				break;
+		if (keys[k] == NULL) {
+			snprintf(why, whylen, "unknown key '%.*s'",
+			    (int)(eq - w > 16 ? 16 : eq - w), w);
+			return -EINVAL;
+		}
+		for (i = 0; i < *nkv; i++)
+			if (strcmp(kv[i].key, keys[k]) == 0) {
+				snprintf(why, whylen, "%s given twice",
+				    keys[k]);
+				return -EINVAL;
+			}
+		if (*nkv >= CONTROL_KV_MAX) {
+			snprintf(why, whylen, "too many KEY=VALUE words");
+			return -EINVAL;
+		}
+		snprintf(kv[*nkv].key, sizeof(kv[*nkv].key), "%s", keys[k]);
+		for (o = 0, w = eq + 1; w < end; w++) {
+			char c = *w;
+
+			if (c == '%') {
+				if (end - w < 3 || (hi = hexval(w[1])) < 0 ||
+				    (lo = hexval(w[2])) < 0 ||
+				    (hi == 0 && lo == 0)) {
+					snprintf(why, whylen, "bad %%-escape in "
+					    "%s", keys[k]);
+					return -EINVAL;
+				}
+				c = (char)(hi << 4 | lo);
+				w += 2;
+			}
+			if (o + 1 >= sizeof(kv[*nkv].value)) {
+				snprintf(why, whylen, "%s too long", keys[k]);
+				return -EINVAL;
+			}
+			kv[*nkv].value[o++] = c;
+		}
+		kv[*nkv].value[o] = '\0';
+		(*nkv)++;
+	}
+	return 0;
+}
+
+bool
+control_encode(const char *s, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	unsigned char c;
+	size_t o = 0;
+
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if (c <= 0x20 || c >= 0x7f || c == '%') {
+			if (o + 3 >= len)
+				return false;
+			buf[o++] = '%';
+			buf[o++] = hex[c >> 4];
+			buf[o++] = hex[c & 15];
+		} else {
+			if (o + 1 >= len)
+				return false;
+			buf[o++] = (char)c;
+		}
+	}
+	if (len == 0)
+		return false;
+	buf[o] = '\0';
+	return true;
 }
 
 void

@@ -65,6 +65,7 @@ struct w_setup {
 	uint8_t		persist;
 	uint8_t		blockpage;
 	uint16_t	bp_port;
+	uint16_t	bp_tls_port;
 	struct addr	bp4;
 	struct addr	bp6;
 	struct cidr	lan[ENF_LAN_MAX];
@@ -271,6 +272,7 @@ setup(struct nft *n, struct nft_batch *b, const struct w_setup *w,
 	ns.bp4 = w->bp4;
 	ns.bp6 = w->bp6;
 	ns.bp_port = w->bp_port;
+	ns.bp_tls_port = w->bp_tls_port;
 	if ((r = nft_table_exists(n, cause)) < 0)
 		return r;
 	*adopted = r == 1;
@@ -540,6 +542,7 @@ enf_setup(struct enf *e, const struct nft_setup *ns, bool *adopted,
 	w.persist = ns->persist;
 	w.blockpage = ns->blockpage;
 	w.bp_port = ns->bp_port;
+	w.bp_tls_port = ns->bp_tls_port;
 	w.bp4 = ns->bp4;
 	w.bp6 = ns->bp6;
 	memcpy(w.lan, ns->lan, ns->nlan * sizeof(w.lan[0]));

@@ -492,6 +492,25 @@ client_get(struct engine *e, const struct addr *a, const uint8_t *mac)
 	return ix;
 }
 
+bool
+engine_who(const struct engine *e, const struct addr *a, struct who *ret)
+{
+	const struct client *c;
+	struct addr key;
+	size_t slot;
+	long ix;
+
+	memset(&key, 0, sizeof(key));
+	key.family = a->family;
+	memcpy(key.bytes, a->bytes, a->family == AF_INET ? 4 : 16);
+	if ((ix = itab_find(&e->clients_ix, &key, &slot)) >= 0) {
+		c = &e->clients[ix];
+		*ret = c->who;
+		return c->managed;
+	}
+	return identity_lookup(e->o.id, &key, nb_get(e, &key), ret);
+}
+
 static int32_t
 local_day(const struct engine *e, int64_t t)
 {

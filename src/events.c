@@ -42,6 +42,7 @@ struct events {
 static const char *const kinds[] = {
 	"start", "stop", "reload", "block", "unblock", "quota", "circumvention",
 	"usage", "override_applied", "override_rejected", "rate_limited",
+	"request", "request_approved", "request_denied", "request_expired",
 };
 
 const char *

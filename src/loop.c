@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "approve.h"
+#include "blockpage.h"
 #include "capture.h"
 #include "classify.h"
 #include "config.h"
@@ -40,11 +42,13 @@
 #include "loop.h"
 #include "meter.h"
 #include "metrics.h"
+#include "mint.h"
 #include "nft.h"
 #include "observe.h"
 #include "overrides.h"
 #include "policy.h"
 #include "quota.h"
+#include "requests.h"
 #include "schedule.h"
 #include "state.h"
 #include "tz.h"
@@ -55,6 +59,7 @@
 #define FLOW_TIMEOUT_S	3600		/* a named flow's element */
 #define STATE_EVERY_S	300		/* save learned addresses this often */
 #define LAT_SAMPLES	8192		/* latencies kept for percentiles */
+#define EXPIRE_EVERY_S	60		/* look for requests to expire */
 
 struct daemon {
 	const struct loop_opts	*opts;
@@ -87,6 +92,10 @@ struct daemon {
 	struct control		*ctl;
 	struct events		*events;
 	struct metrics		*metrics;
+	struct bp		*bp;		/* the block page, or NULL */
+	struct mint		*mint;		/* its certificates, or NULL */
+	struct spool		*spool;		/* unblock requests */
+	int64_t			 next_expire;	/* s */
 	uint64_t		*obs_by_platform;	/* [nplatforms] */
 	size_t			 nobs_by_platform;
 	uint64_t		 obs_other;	/* names of no platform */
@@ -740,6 +749,223 @@ overrides_reload(struct daemon *d)
 }
 
 /*
+ * The block page's view of a device, and its requests.
+ */
+static const char *const wdays[] = {
+	"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+	"Saturday"
+};
+
+/* "16:00" today, "Monday 08:45" within a week, else the date. */
+static void
+fmt_when(const struct daemon *d, int64_t t, char *buf, size_t len)
+{
+	struct tz_local now, l;
+	int32_t y;
+	unsigned m, dd;
+
+	if (t == POLICY_NEVER || t <= 0) {
+		snprintf(buf, len, "%s", "");
+		return;
+	}
+	tz_local(d->tz, (int64_t)(d->now / US), &now);
+	tz_local(d->tz, t, &l);
+	if (l.day == now.day)
+		snprintf(buf, len, "%02d:%02d", l.sec / 3600, l.sec / 60 % 60);
+	else if (l.day == now.day + 1 && l.sec == 0)
+		snprintf(buf, len, "midnight");
+	else if (l.day < now.day + 7)
+		snprintf(buf, len, "%s %02d:%02d", wdays[l.wday % 7],
+		    l.sec / 3600, l.sec / 60 % 60);
+	else {
+		tz_civil_from_days(l.day, &y, &m, &dd);
+		snprintf(buf, len, "%04d-%02u-%02u %02d:%02d", (int)y, m, dd,
+		    l.sec / 3600, l.sec / 60 % 60);
+	}
+}
+
+static int
+bp_view_cb(void *arg, const struct addr *client, const struct platform *p,
+    struct bp_view *v)
+{
+	struct daemon *d = arg;
+	struct policy pol = { d->cfg, d->sched, d->ovr };
+	struct policy_query q;
+	struct policy_verdict pv;
+	struct schedule_now sn;
+	struct tz_local l;
+	struct who w;
+	const struct request *r;
+	int64_t now = (int64_t)(d->now / US), iv[BP_TT_MAX][2];
+	char a[16], b[16];
+	int32_t y;
+	unsigned m, dd;
+	size_t i, n;
+	uint32_t used;
+
+	memset(v, 0, sizeof(*v));
+	if (!engine_who(d->engine, client, &w))
+		return -ENOENT;
+	v->managed = true;
+	identity_holder(&w, client, v->holder, sizeof(v->holder));
+	if (w.person != NULL)
+		snprintf(v->person, sizeof(v->person), "%s", w.person->name);
+	snprintf(v->group, sizeof(v->group), "%s", w.group->name);
+	tz_local(d->tz, now, &l);
+	v->today_day = l.day;
+	tz_civil_from_days(l.day, &y, &m, &dd);
+	snprintf(v->today, sizeof(v->today), "%04d-%02u-%02u", (int)y, m, dd);
+	used = quota_used(d->quota, v->holder, l.day);
+	v->metered = w.group->outside == CONFIG_OUTSIDE_QUOTA;
+	if (v->metered) {
+		v->allowance = policy_allowance(&pol, w.group, w.person, client,
+		    l.day);
+		v->used = used < v->allowance ? used : v->allowance;
+		v->left = v->allowance - v->used;
+		snprintf(v->resets, sizeof(v->resets), "midnight");
+	}
+	if (p != NULL) {
+		memset(&q, 0, sizeof(q));
+		q.group = w.group;
+		q.person = w.person;
+		q.addr = client;
+		q.platform = p;
+		q.now = now;
+		q.used = used;
+		policy_decide(&pol, &q, &pv);
+		v->verdict = pv.verdict;
+		fmt_when(d, pv.until, v->until, sizeof(v->until));
+	}
+	schedule_at(d->sched, now, &sn);
+	if (!sn.school_day && !sn.lessons)
+		snprintf(v->now, sizeof(v->now), "no lessons today");
+	else if (sn.lessons) {
+		fmt_when(d, sn.next, a, sizeof(a));
+		snprintf(v->now, sizeof(v->now), "lessons until %s", a);
+	} else if (sn.next != SCHEDULE_NEVER && sn.next < sn.midnight) {
+		fmt_when(d, sn.next, a, sizeof(a));
+		snprintf(v->now, sizeof(v->now), "outside lessons until %s", a);
+	} else
+		snprintf(v->now, sizeof(v->now), "outside lessons");
+	n = schedule_day(d->sched, l.day, iv, BP_TT_MAX);
+	for (i = 0; i < n && i < BP_TT_MAX; i++) {
+		fmt_when(d, iv[i][0], a, sizeof(a));
+		fmt_when(d, iv[i][1], b, sizeof(b));
+		snprintf(v->tt[i], sizeof(v->tt[i]), "%s \xe2\x80\x93 %s  "
+		    "lessons (no social media)", a, b);
+	}
+	v->ntt = i;
+	if (d->spool != NULL) {
+		for (i = spool_count(d->spool); i > 0 && v->nreq < BP_REQ_SHOWN;
+		    i--) {
+			r = spool_at(d->spool, i - 1);
+			if (strcmp(r->holder, v->holder) == 0)
+				v->req[v->nreq++] = r;
+		}
+		v->req_today = spool_count_day(d->spool, v->holder, l.day);
+	}
+	v->req_per_day = d->cfg->blockpage.requests_per_day;
+	return 0;
+}
+
+static void
+request_event(struct daemon *d, enum event_kind kind,
+    const struct request *r)
+{
+	struct event e;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = kind;
+	e.ts_us = d->now;
+	e.client = &r->client;
+	e.person = r->person[0] != '\0' ? r->person : NULL;
+	e.group = r->group[0] != '\0' ? r->group : NULL;
+	e.holder = r->holder;
+	e.platform = r->platform[0] != '\0' ? r->platform : NULL;
+	e.name = r->domain[0] != '\0' ? r->domain : NULL;
+	e.rule = "request";
+	e.verdict = req_status_str(r->status);
+	e.detail = r->id;
+	e.used = -1;
+	events_emit(d->events, &e, d->now);
+}
+
+static int
+bp_submit_cb(void *arg, struct request *r, char *why, size_t whylen)
+{
+	struct daemon *d = arg;
+	struct tz_local l;
+	struct who w;
+	char *cause = NULL;
+	int rc;
+
+	if (d->spool == NULL) {
+		snprintf(why, whylen, "no request spool");
+		return -EIO;
+	}
+	if (!engine_who(d->engine, &r->client, &w))
+		return -ENOENT;
+	identity_holder(&w, &r->client, r->holder, sizeof(r->holder));
+	if (w.person != NULL)
+		snprintf(r->person, sizeof(r->person), "%s", w.person->name);
+	snprintf(r->group, sizeof(r->group), "%s", w.group->name);
+	r->created = (int64_t)(d->now / US);
+	tz_local(d->tz, r->created, &l);
+	r->day = l.day;
+	rc = spool_add(d->spool, r, d->cfg->blockpage.requests_per_day,
+	    &cause);
+	if (rc == -EDQUOT)
+		return rc;
+	if (rc != 0) {
+		log_warnx("request from %s not saved: %s", r->holder,
+		    cause != NULL ? cause : rc == -ENOSPC ? "the spool is full" :
+		    strerror(-rc));
+		snprintf(why, whylen, "not saved");
+		free(cause);
+		return rc;
+	}
+	log_info("request %s from %s for %s", r->id, r->holder,
+	    r->platform[0] != '\0' ? r->platform : r->domain);
+	request_event(d, EV_REQUEST, r);
+	return 0;
+}
+
+static const struct bp_ops bp_ops = { bp_view_cb, bp_submit_cb };
+
+static void
+approve_ctx_of(struct daemon *d, struct approve_ctx *c)
+{
+	c->cfg = d->cfg;
+	c->cat = d->cat;
+	c->tz = d->tz;
+	c->spool = d->spool;
+	c->ovr = d->ovr;
+	c->now = (int64_t)(d->now / US);
+}
+
+static void
+on_expired(const struct request *r, void *arg)
+{
+	struct daemon *d = arg;
+
+	log_info("request %s from %s expired", r->id, r->holder);
+	request_event(d, EV_EXPIRED, r);
+}
+
+static void
+requests_expire(struct daemon *d)
+{
+	struct approve_ctx c;
+	int64_t now = (int64_t)(d->now / US);
+
+	if (d->spool == NULL || now < d->next_expire)
+		return;
+	d->next_expire = now + EXPIRE_EVERY_S;
+	approve_ctx_of(d, &c);
+	(void)approve_expire(&c, on_expired, d);
+}
+
+/*
  * Setup and teardown.
  */
 static int
@@ -753,7 +979,8 @@ ep_add(struct daemon *d, int fd, uint32_t tag)
 	return epoll_ctl(d->ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
-enum { TAG_SIGNAL = 1000, TAG_TIMER, TAG_INOTIFY, TAG_CONTROL, TAG_METRICS };
+enum { TAG_SIGNAL = 1000, TAG_TIMER, TAG_INOTIFY, TAG_CONTROL, TAG_METRICS,
+    TAG_BP };
 
 static void
 setup_of(const struct config *cfg, struct nft_setup *ns)
@@ -769,6 +996,8 @@ setup_of(const struct config *cfg, struct nft_setup *ns)
 		else
 			ns->bp6 = cfg->blockpage.listen;
 		ns->bp_port = cfg->blockpage.port;
+		if (cfg->blockpage.ca_cert != NULL)
+			ns->bp_tls_port = cfg->blockpage.tls_port;
 	}
 }
 
@@ -855,6 +1084,14 @@ reload(struct daemon *d)
 	    d->cfg->gateway.interfaces, d->cfg->gateway.ninterfaces))
 		log_warnx("reload: the interfaces changed; the capture keeps "
 		    "the old ones until a restart");
+	if (cfg->blockpage.enabled != d->cfg->blockpage.enabled ||
+	    cfg->blockpage.port != d->cfg->blockpage.port ||
+	    cfg->blockpage.tls_port != d->cfg->blockpage.tls_port ||
+	    !addr_equal(&cfg->blockpage.listen, &d->cfg->blockpage.listen) ||
+	    (cfg->blockpage.ca_cert == NULL) !=
+	    (d->cfg->blockpage.ca_cert == NULL))
+		log_warnx("reload: the block page's listen address or CA "
+		    "changed; the old ones stay until a restart");
 	for (i = 0; i < ovr->nrejected; i++)
 		log_warnx("override rejected: %s", ovr->rejected[i].cause);
 	engine_opts_of(d, cfg, cat, id, sched, ovr, &eo);
@@ -890,6 +1127,8 @@ reload(struct daemon *d)
 	d->engine = eng;
 	d->cfg = cfg;
 	d->cat = cat;
+	if (d->bp != NULL)
+		bp_reconfigure(d->bp, cfg, cat);
 	d->tz = tz;
 	d->sched = sched;
 	d->id = id;
@@ -1083,6 +1322,54 @@ start(struct daemon *d)
 		} else if (ep_add(d, metrics_fd(d->metrics), TAG_METRICS) == -1)
 			goto eperr;
 	}
+	{
+		char dir[4096];
+
+		snprintf(dir, sizeof(dir), "%s/requests",
+		    d->cfg->gateway.state_dir);
+		if ((d->spool = spool_open(dir, &cause)) == NULL) {
+			log_warnx("%s; unblock requests cannot be made",
+			    cause ? cause : "request spool");
+			free(cause);
+			cause = NULL;
+		} else if (spool_bad(d->spool) > 0)
+			log_warnx("%s: %zu request files unreadable, left "
+			    "alone", dir, spool_bad(d->spool));
+	}
+	if (d->cfg->blockpage.enabled) {
+		struct bp_opts bo;
+		struct timespec ts;
+		int fds[2];
+		size_t k, nfd;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		/* A CA that cannot be used is a configuration error. */
+		if (d->cfg->blockpage.ca_cert != NULL &&
+		    (d->mint = mint_new(d->cfg->blockpage.ca_cert,
+		    d->cfg->blockpage.ca_key, ts.tv_sec, &cause)) == NULL)
+			goto cause;
+		memset(&bo, 0, sizeof(bo));
+		bo.cfg = d->cfg;
+		bo.cat = d->cat;
+		bo.mint = d->mint;
+		bo.ops = &bp_ops;
+		bo.arg = d;
+		if ((d->bp = bp_new(&bo)) == NULL)
+			goto nomem;
+		if (bp_listen(d->bp, &cause) < 0) {
+			log_warnx("%s; running without the block page",
+			    cause ? cause : "block page");
+			free(cause);
+			cause = NULL;
+			bp_free(d->bp);
+			d->bp = NULL;
+		} else {
+			nfd = bp_fds(d->bp, fds);
+			for (k = 0; k < nfd; k++)
+				if (ep_add(d, fds[k], TAG_BP) == -1)
+					goto eperr;
+		}
+	}
 	if (ep_add(d, d->sigfd, TAG_SIGNAL) == -1 ||
 	    ep_add(d, d->timerfd, TAG_TIMER) == -1 ||
 	    ep_add(d, d->inofd, TAG_INOTIFY) == -1)
@@ -1138,6 +1425,9 @@ stop(struct daemon *d)
 	}
 	control_close(d->ctl);
 	metrics_close(d->metrics);
+	bp_free(d->bp);
+	mint_free(d->mint);
+	spool_free(d->spool);
 	free(d->obs_by_platform);
 	for (i = 0; i < d->ncaps; i++)
 		capture_close(d->caps[i]);
@@ -1230,6 +1520,7 @@ tick(struct daemon *d)
 		    d->cfg->gateway.tick + d->cfg->gateway.tick;
 	}
 	engine_advance(d->engine, d->now);
+	requests_expire(d);
 	/* Charge before grant: the use is on disk before the batch that
 	 * acts on it goes out.  A crash in between loses one tick. */
 	charged = engine_stats(d->engine)->charged;
@@ -1351,6 +1642,26 @@ ctl_status(struct daemon *d, struct control_out *out)
 	    (unsigned long long)es->charged);
 	control_printf(out, "overrides       %zu in force, %zu rejected",
 	    d->ovr->n, d->ovr->nrejected);
+	if (d->spool != NULL) {
+		size_t k, pend = 0;
+
+		for (k = 0; k < spool_count(d->spool); k++)
+			if (spool_at(d->spool, k)->status == REQ_PENDING)
+				pend++;
+		control_printf(out, "requests        %zu pending", pend);
+	}
+	if (d->bp != NULL) {
+		const struct bp_stats *bs = bp_stats(d->bp);
+
+		control_printf(out, "block page      %llu shown, %llu status, "
+		    "%llu requests, %llu refused, %llu over the limit%s",
+		    (unsigned long long)bs->pages,
+		    (unsigned long long)bs->status,
+		    (unsigned long long)bs->requests,
+		    (unsigned long long)bs->refused,
+		    (unsigned long long)bs->limited,
+		    d->mint != NULL ? "; HTTPS with the school CA" : "");
+	}
 	control_printf(out, "state           %s", d->save_failing ?
 	    "NOT SAVED (failing; retried every tick)" : "saved");
 	control_printf(out, "nft             %llu batches refused",
@@ -1413,6 +1724,51 @@ ctl_quota(struct daemon *d, const char *name, struct control_out *out,
 }
 
 static int
+ctl_requests(struct daemon *d, const struct control_req *req,
+    struct control_out *out, char *why, size_t whylen)
+{
+	struct approve_ctx c;
+	struct request done;
+
+	if (d->spool == NULL && req->verb != CTL_OVERRIDES) {
+		snprintf(why, whylen, "the request spool could not be opened "
+		    "(see the log)");
+		return -1;
+	}
+	approve_ctx_of(d, &c);
+	switch (req->verb) {
+	case CTL_REQUESTS:
+		if (req->arg[0] != '\0' && strcmp(req->arg, "all") != 0) {
+			snprintf(why, whylen, "requests takes 'all' or "
+			    "nothing");
+			return -1;
+		}
+		approve_list(&c, req->arg[0] != '\0', out);
+		return 0;
+	case CTL_APPROVE:
+		if (approve_approve(&c, req->arg, out, &done, why, whylen) != 0)
+			return -1;
+		log_info("request %s approved by %s", done.id, done.by);
+		request_event(d, EV_APPROVED, &done);
+		/* Within the second, not at inotify's leisure. */
+		overrides_reload(d);
+		return 0;
+	case CTL_DENY:
+		if (approve_deny(&c, req->arg, out, &done, why, whylen) != 0)
+			return -1;
+		log_info("request %s denied by %s", done.id, done.by);
+		request_event(d, EV_DENIED, &done);
+		return 0;
+	case CTL_OVERRIDES:
+		approve_overrides(&c, out);
+		return 0;
+	default:
+		snprintf(why, whylen, "unknown verb");
+		return -1;
+	}
+}
+
+static int
 on_control(const struct control_req *req, struct control_out *out,
     char *why, size_t whylen, void *arg)
 {
@@ -1428,6 +1784,13 @@ on_control(const struct control_req *req, struct control_out *out,
 		    "today");
 		control_printf(out, "reload          read the configuration "
 		    "again");
+		control_printf(out, "requests [all]  unblock requests pending "
+		    "(all: decided too)");
+		control_printf(out, "approve ID [until=DATE] [who=WHO] "
+		    "[extra=DURATION] [by=NAME]");
+		control_printf(out, "deny ID [reason=TEXT] [by=NAME]");
+		control_printf(out, "overrides       overrides in force, "
+		    "expired and rejected");
 		return 0;
 	case CTL_STATUS:
 		ctl_status(d, out);
@@ -1440,6 +1803,11 @@ on_control(const struct control_req *req, struct control_out *out,
 		return 0;
 	case CTL_QUOTA:
 		return ctl_quota(d, req->arg, out, why, whylen);
+	case CTL_REQUESTS:
+	case CTL_APPROVE:
+	case CTL_DENY:
+	case CTL_OVERRIDES:
+		return ctl_requests(d, req, out, why, whylen);
 	case CTL_RELOAD:
 		sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
 		    (unsigned long long)mono_us());
@@ -1456,6 +1824,60 @@ on_control(const struct control_req *req, struct control_out *out,
 	}
 	snprintf(why, whylen, "unknown verb");
 	return -1;
+}
+
+/* The block page and the requests. */
+static void
+bp_metrics(struct daemon *d, struct metrics_body *b)
+{
+	static const struct bp_stats zero;
+	const struct bp_stats *bs = d->bp != NULL ? bp_stats(d->bp) : &zero;
+	const struct mint_stats *ms = d->mint != NULL ? mint_stats(d->mint) :
+	    NULL;
+	uint64_t st[4] = { 0, 0, 0, 0 };
+	size_t k;
+
+	metrics_family(b, "schoolgate_blockpage_hits_total", "counter",
+	    "Block page answers by kind");
+	metrics_sample(b, "schoolgate_blockpage_hits_total",
+	    "page=\"block\"", bs->pages);
+	metrics_sample(b, "schoolgate_blockpage_hits_total",
+	    "page=\"status\"", bs->status);
+	metrics_sample(b, "schoolgate_blockpage_hits_total",
+	    "page=\"request\"", bs->requests);
+	metrics_sample(b, "schoolgate_blockpage_hits_total",
+	    "page=\"refused\"", bs->refused);
+	metrics_sample(b, "schoolgate_blockpage_hits_total",
+	    "page=\"over_limit\"", bs->limited);
+	metrics_sample(b, "schoolgate_blockpage_hits_total",
+	    "page=\"bad\"", bs->bad);
+	metrics_family(b, "schoolgate_blockpage_refused_total", "counter",
+	    "Connections refused at a limit, and HTTPS handshakes for "
+	    "names the school CA does not sign");
+	metrics_sample(b, "schoolgate_blockpage_refused_total",
+	    "why=\"connection_limit\"", bs->conn_limit);
+	metrics_sample(b, "schoolgate_blockpage_refused_total",
+	    "why=\"tls_name\"", bs->tls_refused);
+	metrics_family(b, "schoolgate_blockpage_certificates_total",
+	    "counter", "Leaf certificates minted, and cache hits");
+	metrics_sample(b, "schoolgate_blockpage_certificates_total",
+	    "outcome=\"minted\"", ms ? ms->minted : 0);
+	metrics_sample(b, "schoolgate_blockpage_certificates_total",
+	    "outcome=\"cached\"", ms ? ms->hits : 0);
+	metrics_sample(b, "schoolgate_blockpage_certificates_total",
+	    "outcome=\"cache_full\"", ms ? ms->full : 0);
+	for (k = 0; d->spool != NULL && k < spool_count(d->spool); k++)
+		st[spool_at(d->spool, k)->status & 3]++;
+	metrics_family(b, "schoolgate_requests", "gauge",
+	    "Unblock requests in the spool by status");
+	metrics_sample(b, "schoolgate_requests", "status=\"pending\"",
+	    st[REQ_PENDING]);
+	metrics_sample(b, "schoolgate_requests", "status=\"approved\"",
+	    st[REQ_APPROVED]);
+	metrics_sample(b, "schoolgate_requests", "status=\"denied\"",
+	    st[REQ_DENIED]);
+	metrics_sample(b, "schoolgate_requests", "status=\"expired\"",
+	    st[REQ_EXPIRED]);
 }
 
 /*
@@ -1577,6 +1999,7 @@ metrics_fill_daemon(struct metrics_body *b, void *arg)
 	    "outcome=\"rate_limited\"", vs ? vs->rate_limited : 0);
 	metrics_sample(b, "schoolgate_events_total",
 	    "outcome=\"write_error\"", vs ? vs->write_errors : 0);
+	bp_metrics(d, b);
 }
 
 /*
@@ -1666,12 +2089,17 @@ loop_run(const struct loop_opts *o)
 				continue;
 			} else if (tag == TAG_SIGNAL)
 				handle_signals(&d);
-			else if (tag == TAG_TIMER)
+			else if (tag == TAG_TIMER) {
 				drain(d.timerfd);
+				if (d.bp != NULL)
+					bp_run(d.bp);	/* idle timeouts */
+			}
 			else if (tag == TAG_CONTROL)
 				control_serve(d.ctl, on_control, &d);
 			else if (tag == TAG_METRICS)
 				metrics_run(d.metrics);
+			else if (tag == TAG_BP)
+				bp_run(d.bp);
 			else if (tag == TAG_INOTIFY) {
 				drain(d.inofd);
 				d.ovr_dirty = true;

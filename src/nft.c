@@ -595,7 +595,7 @@ struct chaindef {
 };
 
 enum { C_FORWARD, C_UP4, C_DOWN4, C_UP6, C_DOWN6, C_DENY, C_PREROUTING,
-    C_BP4, C_BP6, C_COUNT };
+    C_BP4, C_BP6, C_BPS4, C_BPS6, C_COUNT };
 
 static const struct chaindef chains[C_COUNT] = {
 	[C_FORWARD] = { "forward", "filter", NF_INET_FORWARD, 0,
@@ -613,6 +613,10 @@ static const struct chaindef chains[C_COUNT] = {
 	    "add chain prerouting", "flush chain prerouting" },
 	[C_BP4] = { "bp4", NULL, 0, 0, "add chain bp4", "flush chain bp4" },
 	[C_BP6] = { "bp6", NULL, 0, 0, "add chain bp6", "flush chain bp6" },
+	[C_BPS4] = { "bps4", NULL, 0, 0, "add chain bps4",
+	    "flush chain bps4" },
+	[C_BPS6] = { "bps6", NULL, 0, 0, "add chain bps6",
+	    "flush chain bps6" },
 };
 
 static int
@@ -924,16 +928,16 @@ struct fam {
 	uint32_t	 saddr, daddr;	/* offsets in the network header */
 	uint32_t	 regS, regP, regM;
 	int		 lan, addr, flow, deny, meter;
-	int		 up, down, bp;
+	int		 up, down, bp, bps;
 };
 
 static const struct fam fams[2] = {
 	{ NFPROTO_IPV4, 4, 12, 16, NFT_REG32_01, NFT_REG32_02, NFT_REG32_01,
 	    S_LAN4, S_ADDR4, S_FLOW4, S_DENY4, S_METER4, C_UP4, C_DOWN4,
-	    C_BP4 },
+	    C_BP4, C_BPS4 },
 	{ NFPROTO_IPV6, 16, 8, 24, NFT_REG32_04, NFT_REG32_08, NFT_REG32_04,
 	    S_LAN6, S_ADDR6, S_FLOW6, S_DENY6, S_METER6, C_UP6, C_DOWN6,
-	    C_BP6 },
+	    C_BP6, C_BPS6 },
 };
 #define REG_C	NFT_REG32_00
 
@@ -1042,13 +1046,17 @@ put_dir_rules(struct nft_batch *b, const struct fam *f, bool up)
 	return rule_end(b, &rb, "add rule: address deny");
 }
 
+/*
+ * TCP to dport from a denied client -> DNAT to bp:port, through chain
+ * (bpN for HTTP, bpsN for HTTPS).
+ */
 static int
 put_bp_rules(struct nft_batch *b, const struct fam *f, const struct addr *bp,
-    uint16_t port)
+    int chain, uint16_t dport, uint16_t port)
 {
 	struct rb	 rb;
 	uint8_t		 tcp = IPPROTO_TCP;
-	uint16_t	 http = htons(80), pbe = htons(port);
+	uint16_t	 http = htons(dport), pbe = htons(port);
 	uint32_t	 regPort = f->nfproto == NFPROTO_IPV4 ? NFT_REG32_01 :
 			    NFT_REG32_04;
 	int		 c;
@@ -1061,12 +1069,12 @@ put_bp_rules(struct nft_batch *b, const struct fam *f, const struct addr *bp,
 	ex_cmp(&rb, REG_C, NFT_CMP_EQ, &tcp, 1);
 	ex_payload(&rb, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, REG_C);
 	ex_cmp(&rb, REG_C, NFT_CMP_EQ, &http, sizeof(http));
-	ex_verdict(&rb, NFT_GOTO, chains[f->bp].name);
+	ex_verdict(&rb, NFT_GOTO, chains[chain].name);
 	if ((c = rule_end(b, &rb, "add rule: block page")) != 0)
 		return c;
 
 	/* bpN: denied flow -> dnat; known flow -> done; denied address. */
-	if ((c = rule_begin(&rb, f->bp)) != 0)
+	if ((c = rule_begin(&rb, chain)) != 0)
 		return c;
 	ex_key(&rb, f, true, true);
 	ex_lookup_mark(&rb, f->flow, REG_C, f->regM);
@@ -1077,14 +1085,14 @@ put_bp_rules(struct nft_batch *b, const struct fam *f, const struct addr *bp,
 	ex_dnat(&rb, f->nfproto, REG_C, regPort);
 	if ((c = rule_end(b, &rb, "add rule: block page flow")) != 0)
 		return c;
-	if ((c = rule_begin(&rb, f->bp)) != 0)
+	if ((c = rule_begin(&rb, chain)) != 0)
 		return c;
 	ex_key(&rb, f, true, true);
 	ex_lookup(&rb, f->flow, REG_C, -1, false);
 	ex_verdict(&rb, NF_ACCEPT, NULL);
 	if ((c = rule_end(b, &rb, "add rule: block page known flow")) != 0)
 		return c;
-	if ((c = rule_begin(&rb, f->bp)) != 0)
+	if ((c = rule_begin(&rb, chain)) != 0)
 		return c;
 	ex_key(&rb, f, true, false);
 	ex_lookup_mark(&rb, f->addr, f->regS, f->regM);
@@ -1136,10 +1144,21 @@ put_rules(struct nft_batch *b, const struct nft_setup *s)
 
 	if (!s->blockpage)
 		return 0;
-	if ((c = put_bp_rules(b, &fams[0], &s->bp4, s->bp_port)) != 0)
+	if ((c = put_bp_rules(b, &fams[0], &s->bp4, C_BP4, 80,
+	    s->bp_port)) != 0)
 		return c;
 	if (s->bp6.family == AF_INET6 &&
-	    (c = put_bp_rules(b, &fams[1], &s->bp6, s->bp_port)) != 0)
+	    (c = put_bp_rules(b, &fams[1], &s->bp6, C_BP6, 80,
+	    s->bp_port)) != 0)
+		return c;
+	if (s->bp_tls_port == 0)
+		return 0;
+	if ((c = put_bp_rules(b, &fams[0], &s->bp4, C_BPS4, 443,
+	    s->bp_tls_port)) != 0)
+		return c;
+	if (s->bp6.family == AF_INET6 &&
+	    (c = put_bp_rules(b, &fams[1], &s->bp6, C_BPS6, 443,
+	    s->bp_tls_port)) != 0)
 		return c;
 	return 0;
 }

@@ -185,9 +185,8 @@ domain_ok(const char *s)
 	return lab > 0;
 }
 
-/* Valid UTF-8 without control bytes? */
-static bool
-text_ok(const char *s, size_t max)
+bool
+request_text_ok(const char *s, size_t max)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s), i = 0, k, need;
@@ -240,9 +239,9 @@ check(const struct request *r)
 	    (r->client.family != AF_INET && r->client.family != AF_INET6) ||
 	    (unsigned)r->need > REQ_EXTRA || (unsigned)r->status > REQ_EXPIRED ||
 	    r->decided < 0 || (r->status == REQ_PENDING) != (r->decided == 0) ||
-	    r->reason[0] == '\0' || !text_ok(r->reason, REQ_REASON_MAX) ||
-	    !text_ok(r->by, REQ_TEXT_MAX - 1) ||
-	    !text_ok(r->note, REQ_TEXT_MAX - 1) ||
+	    r->reason[0] == '\0' || !request_text_ok(r->reason, REQ_REASON_MAX) ||
+	    !request_text_ok(r->by, REQ_TEXT_MAX - 1) ||
+	    !request_text_ok(r->note, REQ_TEXT_MAX - 1) ||
 	    r->until < 0 || r->extra > 86400)
 		return -EINVAL;
 	return 0;

@@ -2,7 +2,9 @@
  * schoolgatectl: talk to schoolgated over its control socket.
  *
  *   schoolgatectl [-f conf | -s socket] status | who | quota PERSON |
- *       reload | help
+ *       reload | help | requests [all] | overrides |
+ *       approve ID [--until DATE] [--who WHO] [--extra DURATION]
+ *       [--by NAME] | deny ID [--reason TEXT] [--by NAME]
  *   schoolgatectl [-f conf] report [--from DATE] [--to DATE]
  *       [--person P] [--csv] [--dir LOG_DIR]
  *
@@ -14,6 +16,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +36,13 @@ usage(void)
 {
 	fprintf(stderr, "usage: schoolgatectl [-f conf | -s socket] "
 	    "status | who | quota PERSON | reload | help\n"
+	    "       schoolgatectl [-f conf | -s socket] requests [all] | "
+	    "overrides\n"
+	    "       schoolgatectl [-f conf | -s socket] approve ID "
+	    "[--until date] [--who who]\n"
+	    "           [--extra duration] [--by name]\n"
+	    "       schoolgatectl [-f conf | -s socket] deny ID "
+	    "[--reason text] [--by name]\n"
 	    "       schoolgatectl [-f conf] report [--from date] [--to date] "
 	    "[--person p] [--csv] [--dir log_dir]\n");
 	exit(2);
@@ -118,6 +128,92 @@ report_main(int argc, char *argv[], const char *conffile)
 	return rc;
 }
 
+/* Who decides: --by, else the user sudo ran us for, else our user. */
+static const char *
+decider(const char *by, char *buf, size_t len)
+{
+	struct passwd pw, *res = NULL;
+	char pbuf[1024];
+	const char *su;
+
+	if (by != NULL)
+		return by;
+	if ((su = getenv("SUDO_USER")) != NULL && su[0] != '\0')
+		return su;
+	if (getpwuid_r(getuid(), &pw, pbuf, sizeof(pbuf), &res) == 0 &&
+	    res != NULL) {
+		snprintf(buf, len, "%s", pw.pw_name);
+		return buf;
+	}
+	snprintf(buf, len, "uid %u", (unsigned)getuid());
+	return buf;
+}
+
+/* Append " key=VALUE" (%-encoded) to req[len] at *n. */
+static bool
+add_kv(char *req, size_t len, int *n, const char *key, const char *v)
+{
+	char enc[CONTROL_LINE_MAX];
+	int w;
+
+	if (v == NULL)
+		return true;
+	if (!control_encode(v, enc, sizeof(enc)))
+		return false;
+	w = snprintf(req + *n, len - (size_t)*n, " %s=%s", key, enc);
+	if (w < 0 || (size_t)w >= len - (size_t)*n)
+		return false;
+	*n += w;
+	return true;
+}
+
+/* approve and deny: their options into the request line. */
+static int
+decision_line(int argc, char *argv[], char *req, size_t len)
+{
+	static const struct option longopts[] = {
+		{ "until",	required_argument,	NULL,	'u' },
+		{ "who",	required_argument,	NULL,	'w' },
+		{ "extra",	required_argument,	NULL,	'e' },
+		{ "reason",	required_argument,	NULL,	'r' },
+		{ "by",		required_argument,	NULL,	'b' },
+		{ NULL,		0,			NULL,	0 },
+	};
+	const char *until = NULL, *who = NULL, *extra = NULL, *reason = NULL;
+	const char *by = NULL;
+	bool approve = strcmp(argv[0], "approve") == 0;
+	char me[256];
+	int ch, n;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'u': until = optarg; break;
+		case 'w': who = optarg; break;
+		case 'e': extra = optarg; break;
+		case 'r': reason = optarg; break;
+		case 'b': by = optarg; break;
+		default: usage();
+		}
+	}
+	if (optind + 1 != argc || (approve && reason != NULL) ||
+	    (!approve && (until != NULL || who != NULL || extra != NULL)))
+		usage();
+	n = snprintf(req, len, "%s %s", argv[0], argv[optind]);
+	if (n < 0 || (size_t)n >= len || strchr(argv[optind], ' ') != NULL)
+		return -1;
+	if (!add_kv(req, len, &n, "until", until) ||
+	    !add_kv(req, len, &n, "who", who) ||
+	    !add_kv(req, len, &n, "extra", extra) ||
+	    !add_kv(req, len, &n, "reason", reason) ||
+	    !add_kv(req, len, &n, "by", decider(by, me, sizeof(me))) ||
+	    (size_t)n + 1 >= len)
+		return -1;
+	req[n++] = '\n';
+	req[n] = '\0';
+	return n;
+}
+
 /* Read until the server closes or the deadline; return the bytes. */
 static char *
 read_reply(int fd, size_t *lenp)
@@ -176,8 +272,23 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc >= 1 && strcmp(argv[0], "report") == 0)
 		return report_main(argc, argv, conffile);
-	if (argc < 1 || argc > 2 || (path != NULL && conffile != NULL))
+	if (argc < 1 || (path != NULL && conffile != NULL))
 		usage();
+	if (strcmp(argv[0], "approve") == 0 || strcmp(argv[0], "deny") == 0) {
+		if ((n = decision_line(argc, argv, req, sizeof(req))) < 0) {
+			fprintf(stderr, "schoolgatectl: request too long\n");
+			return 2;
+		}
+	} else if (argc > 2)
+		usage();
+	else {
+		n = snprintf(req, sizeof(req), "%s%s%s\n", argv[0],
+		    argc == 2 ? " " : "", argc == 2 ? argv[1] : "");
+		if (n < 0 || (size_t)n >= sizeof(req)) {
+			fprintf(stderr, "schoolgatectl: request too long\n");
+			return 2;
+		}
+	}
 	if (path == NULL && conffile != NULL) {
 		if ((cfg = config_load(conffile, &cause)) == NULL) {
 			fprintf(stderr, "%s", cause ? cause : "bad config\n");
@@ -187,12 +298,6 @@ main(int argc, char *argv[])
 	}
 	if (path == NULL)
 		path = DEFAULT_SOCKET;
-	n = snprintf(req, sizeof(req), "%s%s%s\n", argv[0], argc == 2 ? " " :
-	    "", argc == 2 ? argv[1] : "");
-	if (n < 0 || (size_t)n >= sizeof(req)) {
-		fprintf(stderr, "schoolgatectl: request too long\n");
-		return 2;
-	}
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;

@@ -297,20 +297,42 @@ lab_down() {
 # lab_conf FILE [key=value ...]: the lab's configuration.  Keys (and
 # defaults): on_exit (keep), state_dir ($LAB_W/state), overrides_dir
 # ($LAB_W/overrides.d), daily_quota (30m), active_bytes (16k), tick (10s),
-# breaks (10:30-10:45).  The control socket and log_dir are in $LAB_W.
+# breaks (10:30-10:45), blockpage (none; http: the block page on
+# 10.10.0.1:8080; https: and on 8443 with a school CA made by
+# scripts/mkca in $LAB_W/ca).  The control socket and log_dir are in
+# $LAB_W.
 lab_conf() {
 	local f=$1 kv on_exit=keep state_dir=$LAB_W/state
 	local overrides_dir=$LAB_W/overrides.d daily_quota=30m
-	local active_bytes=16k tick=10s breaks=10:30-10:45
+	local active_bytes=16k tick=10s breaks=10:30-10:45 blockpage=none
+	local bp=""
 	shift
 	for kv in "$@"; do
 		case ${kv%%=*} in
-		on_exit|state_dir|overrides_dir|daily_quota|active_bytes|tick|breaks)
+		on_exit|state_dir|overrides_dir|daily_quota|active_bytes|tick|breaks|blockpage)
 			local "$kv" ;;
 		*) echo "lab_conf: unknown key ${kv%%=*}" >&2; return 2 ;;
 		esac
 	done
 	mkdir -p "$state_dir" "$overrides_dir" "$LAB_W/log"
+	case $blockpage in
+	none) ;;
+	http|https)
+		bp="
+[blockpage]
+listen = 10.10.0.1:8080
+school = Oak Tree Primary School
+contact = Mrs Patel, online safety lead, room 12"
+		if [ "$blockpage" = https ]; then
+			[ -e "$LAB_W/ca/ca.pem" ] ||
+				"$LAB_TOP/scripts/mkca" "$LAB_W/ca" "Oak Tree" >/dev/null ||
+				return 1
+			bp="$bp
+ca_cert = $LAB_W/ca/ca.pem
+ca_key = $LAB_W/ca/ca.key"
+		fi ;;
+	*) echo "lab_conf: blockpage is none, http or https" >&2; return 2 ;;
+	esac
 	# The control socket and the audit log in the lab's directory: labs
 	# run side by side, and beside a real installation.
 	cat >"$f" <<EOF
@@ -346,6 +368,7 @@ platforms = social, circumvention
 [person jsmith]
 group = staff
 devices = 10.10.0.23, fd10::23
+$bp
 EOF
 }
 

@@ -4,6 +4,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,10 +28,21 @@ static const struct {
 	{ "statuss", -1, "unknown verb" },
 	{ "status now", -1, "status takes no argument" },
 	{ "quota", -1, "quota needs an argument" },
-	{ "quota ", -1, "one word after the verb" },
-	{ "quota  jsmith", -1, "one word after the verb" },
-	{ "quota jsmith ", -1, "one word after the verb" },
-	{ "quota a b", -1, "one word after the verb" },
+	{ "quota ", -1, "separated by one space" },
+	{ "quota  jsmith", -1, "separated by one space" },
+	{ "quota jsmith ", -1, "separated by one space" },
+	{ "quota a b", -1, "quota takes one word" },
+	{ "requests", CTL_REQUESTS, "" },
+	{ "requests all", CTL_REQUESTS, "all" },
+	{ "requests all x", -1, "requests takes one word" },
+	{ "approve", -1, "approve needs an argument" },
+	{ "approve r-20261123-0001", CTL_APPROVE, "r-20261123-0001" },
+	{ "approve r-20261123-0001 until=2026-12-18 who=group:staff",
+	    CTL_APPROVE, "r-20261123-0001 until=2026-12-18 who=group:staff" },
+	{ "deny r-1 reason=Not%20now", CTL_DENY, "r-1 reason=Not%20now" },
+	{ "deny r-1  reason=x", -1, "separated by one space" },
+	{ "overrides", CTL_OVERRIDES, "" },
+	{ "overrides x", -1, "overrides takes no argument" },
 	{ " status", -1, "unknown verb" },
 	{ "status\r", -1, "byte 0x0d at 7" },
 	{ "st\tatus", -1, "byte 0x09 at 3" },
@@ -64,6 +76,72 @@ END_TEST
 
 /* A line of CONTROL_LINE_MAX or more bytes is refused; one less is
  * read.  Embedded NULs are control bytes. */
+static const char *const akeys[] = { "until", "who", "reason", NULL };
+
+static const struct {
+	const char	*arg;
+	int		 rc;
+	const char	*id;
+	size_t		 nkv;
+	const char	*k0, *v0;	/* the first pair */
+} args[] = {
+	{ "r-20261123-0001", 0, "r-20261123-0001", 0, NULL, NULL },
+	{ "r-1 until=2026-12-18", 0, "r-1", 1, "until", "2026-12-18" },
+	{ "r-1 reason=Not%20now%2C%20sorry who=all", 0, "r-1", 2, "reason",
+	    "Not now, sorry" },
+	{ "r-1 reason=caf%C3%A9", 0, "r-1", 1, "reason", "caf\xc3\xa9" },
+	{ "r-1 reason=", 0, "r-1", 1, "reason", "" },
+	{ "r-1 until", -1, "", 0, NULL, NULL },
+	{ "r-1 =x", -1, "", 0, NULL, NULL },
+	{ "r-1 colour=red", -1, "", 0, NULL, NULL },
+	{ "r-1 who=a who=b", -1, "", 0, NULL, NULL },
+	{ "r-1 reason=%0", -1, "", 0, NULL, NULL },
+	{ "r-1 reason=%zz", -1, "", 0, NULL, NULL },
+	{ "r-1 reason=%00", -1, "", 0, NULL, NULL },
+	{ "0123456789012345678901234567890123456789", -1, "", 0, NULL, NULL },
+};
+
+START_TEST(test_args)
+{
+	struct control_kv kv[CONTROL_KV_MAX];
+	char id[32], why[128] = "";
+	size_t nkv = 99;
+	int rc;
+
+	rc = control_args(args[_i].arg, akeys, id, sizeof(id), kv, &nkv, why,
+	    sizeof(why));
+	ck_assert_msg(rc == (args[_i].rc == 0 ? 0 : -EINVAL), "'%s': %d (%s)",
+	    args[_i].arg, rc, why);
+	if (rc != 0) {
+		ck_assert(why[0] != '\0');
+		return;
+	}
+	ck_assert_str_eq(id, args[_i].id);
+	ck_assert_uint_eq(nkv, args[_i].nkv);
+	if (nkv > 0) {
+		ck_assert_str_eq(kv[0].key, args[_i].k0);
+		ck_assert_str_eq(kv[0].value, args[_i].v0);
+	}
+}
+END_TEST
+
+START_TEST(test_encode)
+{
+	struct control_kv kv[CONTROL_KV_MAX];
+	char buf[64], line[128], id[32], why[128];
+	const char *s = "Not now: 100% \"busy\"\nsee caf\xc3\xa9";
+	size_t nkv;
+
+	ck_assert(control_encode(s, buf, sizeof(buf)));
+	ck_assert(strchr(buf, ' ') == NULL);
+	snprintf(line, sizeof(line), "r-1 reason=%s", buf);
+	ck_assert_int_eq(control_args(line, akeys, id, sizeof(id), kv, &nkv,
+	    why, sizeof(why)), 0);
+	ck_assert_str_eq(kv[0].value, s);
+	ck_assert(!control_encode(s, buf, 10));
+}
+END_TEST
+
 START_TEST(test_limits)
 {
 	char line[CONTROL_LINE_MAX + 8], why[256];
@@ -108,6 +186,9 @@ main(void)
 
 	tcase_add_loop_test(tc, test_parse, 0,
 	    (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_loop_test(tc, test_args, 0,
+	    (int)(sizeof(args) / sizeof(args[0])));
+	tcase_add_test(tc, test_encode);
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_allowed);
 	suite_add_tcase(s, tc);

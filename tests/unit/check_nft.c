@@ -423,8 +423,8 @@ START_TEST(test_table_create_and_adopt)
 	ck_assert_int_eq(count_type(&ms, NFT_MSG_DELSET), 0);
 	ck_assert_int_eq(count_type(&ms, NFT_MSG_DELCHAIN), 0);
 	ck_assert_int_eq(count_type(&ms, NFT_MSG_NEWSET), 10);
-	ck_assert_int_eq(count_type(&ms, NFT_MSG_NEWCHAIN), 9);
-	ck_assert_int_eq(count_type(&ms, NFT_MSG_DELRULE), 9);
+	ck_assert_int_eq(count_type(&ms, NFT_MSG_NEWCHAIN), 11);
+	ck_assert_int_eq(count_type(&ms, NFT_MSG_DELRULE), 11);
 	ck_assert_int_eq(count_type(&ms, NFT_MSG_DELSETELEM), 2);
 	for (i = 0; i < ms.n; i++) {
 		if (ms.m[i]->nlmsg_type == MSG(NFT_MSG_DELRULE) ||
@@ -682,6 +682,27 @@ START_TEST(test_rules_blockpage)
 	    "imm:8=fd100000000000000000000000000001 imm:12=1f90 "
 	    "dnat:10:8:12");
 	assert_rule(&ms, "bp6", 2, want);
+	/* No HTTPS port: TCP/443 is never sent to the block page. */
+	ck_assert(!has_rule(&ms, "bps4", 0));
+	ck_assert(!has_rule(&ms, "prerouting", 2));
+
+	/* With one (a school CA): TCP/443 through bpsN to port 8443. */
+	nft_batch_reset(b);
+	s.bp_tls_port = 8443;
+	ck_assert_int_eq(nft_build_setup(b, &s), 0);
+	split(b, &ms);
+	assert_rule(&ms, "prerouting", 2, "meta:nfproto>8 cmp:8==02 "
+	    "payload:nh+12/4>8 lookup:lan4:8 payload:nh+16/4>8 "
+	    "lookup:lan4:8! meta:l4proto>8 cmp:8==06 payload:th+2/2>8 "
+	    "cmp:8==01bb goto:bps4");
+	snprintf(want, sizeof(want), "meta:nfproto>8 cmp:8==02 "
+	    "payload:nh+12/4>8 payload:nh+16/4>9 lookup:addr4:9>9 "
+	    "meta:mark>23 meta:mark<9 meta:mark>9 meta:mark<23 "
+	    "cmp:9!=00000000 lookup:deny4:8 imm:8=0a0a0001 imm:9=20fb "
+	    "dnat:2:8:9");
+	assert_rule(&ms, "bps4", 2, want);
+	ck_assert(has_rule(&ms, "bps6", 2));
+	s.bp_tls_port = 0;
 
 	/* Without an IPv6 block page address, no IPv6 DNAT. */
 	nft_batch_reset(b);
