@@ -180,11 +180,17 @@ decision_line(int argc, char *argv[], char *req, size_t len)
 		{ NULL,		0,			NULL,	0 },
 	};
 	const char *until = NULL, *who = NULL, *extra = NULL, *reason = NULL;
-	const char *by = NULL;
+	const char *by = NULL, *id = NULL;
 	bool approve = strcmp(argv[0], "approve") == 0;
 	char me[256];
 	int ch, n;
 
+	/* "approve ID --by X" as well as "approve --by X ID". */
+	if (argc >= 2 && argv[1][0] != '-') {
+		id = argv[1];
+		argc--;
+		argv++;
+	}
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -196,11 +202,13 @@ decision_line(int argc, char *argv[], char *req, size_t len)
 		default: usage();
 		}
 	}
-	if (optind + 1 != argc || (approve && reason != NULL) ||
+	if (id == NULL && optind < argc)
+		id = argv[optind++];
+	if (id == NULL || optind != argc || (approve && reason != NULL) ||
 	    (!approve && (until != NULL || who != NULL || extra != NULL)))
 		usage();
-	n = snprintf(req, len, "%s %s", argv[0], argv[optind]);
-	if (n < 0 || (size_t)n >= len || strchr(argv[optind], ' ') != NULL)
+	n = snprintf(req, len, "%s %s", approve ? "approve" : "deny", id);
+	if (n < 0 || (size_t)n >= len || strchr(id, ' ') != NULL)
 		return -1;
 	if (!add_kv(req, len, &n, "until", until) ||
 	    !add_kv(req, len, &n, "who", who) ||
