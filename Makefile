@@ -73,6 +73,7 @@ check_engine_MODS   := engine policy schedule tz overrides quota identity config
 check_nft_MODS      := nft addr
 check_mint_MODS     := mint
 check_requests_MODS := requests afile tz addr
+check_blockpage_MODS := blockpage mint requests afile classify config inifile tz addr log
 
 .PHONY: all deps check unit bench install uninstall clean sanitize demo fuzz soak
 all: $(BINS)
@@ -132,7 +133,9 @@ install: all
 	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v systemd-sysusers >/dev/null; then \
 		systemd-sysusers $(SYSUSERSDIR)/schoolgate.conf && \
 		chown -R schoolgate:schoolgate /var/lib/schoolgate /var/log/schoolgate && \
-		chmod 0750 /var/lib/schoolgate /var/log/schoolgate; \
+		chmod 0750 /var/lib/schoolgate /var/log/schoolgate && \
+		chown schoolgate:schoolgate $(SYSCONFDIR)/schoolgate/overrides.d && \
+		chmod 0755 $(SYSCONFDIR)/schoolgate/overrides.d; \
 	fi
 
 uninstall:
