@@ -73,6 +73,7 @@ check_engine_MODS   := engine policy schedule tz overrides quota identity config
 check_nft_MODS      := nft addr
 check_mint_MODS     := mint
 check_requests_MODS := requests afile tz addr
+check_approve_MODS  := approve requests afile control overrides config classify inifile tz addr log
 check_blockpage_MODS := blockpage mint requests afile classify config inifile tz addr log
 
 .PHONY: all deps check unit bench install uninstall clean sanitize demo fuzz soak

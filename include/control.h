@@ -87,6 +87,11 @@ struct control_out;
 void		 control_printf(struct control_out *, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 
+/* A reply of one's own, for tests: its text so far (NUL-terminated). */
+struct control_out *control_out_new(void);
+const char	*control_out_text(const struct control_out *);
+void		 control_out_free(struct control_out *);
+
 /* The daemon's side: fill out; return 0, or -1 with an error message
  * in why[whylen]. */
 typedef int	(*control_handler)(const struct control_req *,

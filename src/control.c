@@ -268,9 +268,9 @@ control_printf(struct control_out *out, const char *fmt, ...)
 		out->dropped++;
 		return;
 	}
-	if (out->len + n + 1 > out->cap) {
+	if (out->len + n + 2 > out->cap) {
 		cap = out->cap ? out->cap : 4096;
-		while (cap < out->len + n + 1)
+		while (cap < out->len + n + 2)
 			cap *= 2;
 		if ((nb = realloc(out->buf, cap)) == NULL) {
 			out->dropped++;
@@ -282,6 +282,28 @@ control_printf(struct control_out *out, const char *fmt, ...)
 	memcpy(out->buf + out->len, line, n);
 	out->buf[out->len + n] = '\n';
 	out->len += n + 1;
+	out->buf[out->len] = '\0';
+}
+
+struct control_out *
+control_out_new(void)
+{
+	return calloc(1, sizeof(struct control_out));
+}
+
+const char *
+control_out_text(const struct control_out *out)
+{
+	return out->buf != NULL ? out->buf : "";
+}
+
+void
+control_out_free(struct control_out *out)
+{
+	if (out == NULL)
+		return;
+	free(out->buf);
+	free(out);
 }
 
 bool
