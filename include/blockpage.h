@@ -133,6 +133,7 @@ struct bp_stats {
 	uint64_t	requests;	/* requests made */
 	uint64_t	refused;	/* 403: token, origin, not managed */
 	uint64_t	limited;	/* 429: the daily limit */
+	uint64_t	failed;		/* 503: not saved (spool full...) */
 	uint64_t	bad;		/* 400, 405, 413, 415 */
 	uint64_t	conn_limit;	/* connections refused: a limit */
 	uint64_t	tls_refused;	/* handshakes without a mintable name */

@@ -990,10 +990,12 @@ post_request(struct bp *bp, const struct bp_req *rq, const char *host,
 		    "Request refused", "Only the school's devices can ask "
 		    "for an unblock.");
 	}
-	if (rc != 0)
+	if (rc != 0) {
+		bp->st.failed++;
 		return page_error(bp, rs, o, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "Request not sent", "The request could not be saved. "
 		    "Try again in a minute.");
+	}
 	bp->st.requests++;
 	(void)host;
 	rs->status = MHD_HTTP_OK;

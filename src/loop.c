@@ -1851,6 +1851,8 @@ bp_metrics(struct daemon *d, struct metrics_body *b)
 	    "page=\"over_limit\"", bs->limited);
 	metrics_sample(b, "schoolgate_blockpage_hits_total",
 	    "page=\"bad\"", bs->bad);
+	metrics_sample(b, "schoolgate_blockpage_hits_total",
+	    "page=\"not_saved\"", bs->failed);
 	metrics_family(b, "schoolgate_blockpage_refused_total", "counter",
 	    "Connections refused at a limit, and HTTPS handshakes for "
 	    "names the school CA does not sign");

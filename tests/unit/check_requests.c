@@ -244,6 +244,51 @@ START_TEST(test_spool)
 }
 END_TEST
 
+/* REQUESTS_MAX: a full spool refuses new requests, and files past the
+ * limit are not loaded. */
+START_TEST(test_full)
+{
+	char *top = tempdir(), dir[256], path[300], buf[REQ_FILE_MAX + 1];
+	char *cause = NULL;
+	struct spool *s;
+	struct request r;
+	FILE *f;
+	int i, len;
+
+	snprintf(dir, sizeof(dir), "%s/requests", top);
+	ck_assert_int_eq(mkdir(dir, 0750), 0);
+	for (i = 0; i < REQUESTS_MAX + 3; i++) {
+		r = sample();
+		/* one day each, so no day runs out of numbers */
+		r.day = tz_days_from_civil(2020, 1, 1) + i;
+		{
+			int32_t y;
+			unsigned m, d;
+
+			tz_civil_from_days(r.day, &y, &m, &d);
+			snprintf(r.id, sizeof(r.id), "r-%04d%02u%02u-0001",
+			    (int)y, m, d);
+		}
+		len = request_format(&r, buf, sizeof(buf));
+		ck_assert_int_gt(len, 0);
+		snprintf(path, sizeof(path), "%s/%s.req", dir, r.id);
+		ck_assert_ptr_nonnull(f = fopen(path, "w"));
+		ck_assert_uint_eq(fwrite(buf, 1, (size_t)len, f), (size_t)len);
+		ck_assert_int_eq(fclose(f), 0);
+	}
+	s = spool_open(dir, &cause);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(spool_count(s), REQUESTS_MAX);
+	ck_assert_uint_eq(spool_bad(s), 3);
+	r = sample();
+	r.day = tz_days_from_civil(2030, 1, 1);
+	ck_assert_int_eq(spool_add(s, &r, 5, &cause), -ENOSPC);
+	spool_free(s);
+	rmrf(top);
+	free(top);
+}
+END_TEST
+
 START_TEST(test_ids)
 {
 	ck_assert(request_id_valid("r-20261123-0001"));
@@ -272,6 +317,7 @@ main(void)
 	tcase_add_test(tc, test_parse_refuses);
 	tcase_add_test(tc, test_spool);
 	tcase_add_test(tc, test_ids);
+	tcase_add_test(tc, test_full);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
