@@ -107,7 +107,13 @@ printf 'status\r\n' | timeout 3 python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
 s.sendall(sys.stdin.buffer.read()); s.shutdown(socket.SHUT_WR)
-print(s.recv(4096).decode(), end="")' "$w/control.sock" >"$w/ctl-cr" 2>&1
+b = b""
+while True:
+    d = s.recv(4096)
+    if not d:
+        break
+    b += d
+print(b.decode(), end="")' "$w/control.sock" >"$w/ctl-cr" 2>&1
 if command -v setpriv >/dev/null 2>&1; then
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
 	    "$B/schoolgatectl" -s "$w/control.sock" status >"$w/ctl-nobody" 2>&1
