@@ -4,8 +4,10 @@
  *
  * Checks, besides memory safety: a request that parses is printable
  * ASCII, shorter than CONTROL_LINE_MAX, starts with its verb's word,
- * and its argument is one word (no blanks) taken from the line; a reply
- * line never carries a control byte or a newline of its own.
+ * and its argument is taken from the line, one word except for approve
+ * and deny; their KEY=VALUE words (control_args) decode to known keys,
+ * each once, and re-encode (control_encode) to words that decode back
+ * to the same values.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -37,6 +39,39 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	w = control_verb_str(r.verb);
 	wl = strlen(w);
 	check(size >= wl && memcmp(line, w, wl) == 0);
+	if (r.verb == CTL_APPROVE || r.verb == CTL_DENY) {
+		static const char *const keys[] = { "until", "who", "extra",
+		    "reason", "by", NULL };
+		static struct control_kv kv[CONTROL_KV_MAX], kv2[CONTROL_KV_MAX];
+		static char again[CONTROL_LINE_MAX * 4];
+		char id[64], id2[64], enc[CONTROL_LINE_MAX * 3];
+		size_t nkv, nkv2, k, o;
+
+		if (control_args(r.arg, keys, id, sizeof(id), kv, &nkv, why,
+		    sizeof(why)) < 0)
+			check(why[0] != '\0');
+		else {
+			check(nkv <= CONTROL_KV_MAX && strchr(id, ' ') == NULL);
+			o = (size_t)snprintf(again, sizeof(again), "%s", id);
+			for (k = 0; k < nkv; k++) {
+				check(strlen(kv[k].value) < CONTROL_LINE_MAX);
+				check(control_encode(kv[k].value, enc,
+				    sizeof(enc)));
+				check(strchr(enc, ' ') == NULL);
+				o += (size_t)snprintf(again + o,
+				    sizeof(again) - o, " %s=%s", kv[k].key,
+				    enc);
+				check(o < sizeof(again));
+			}
+			check(control_args(again, keys, id2, sizeof(id2), kv2,
+			    &nkv2, why, sizeof(why)) == 0);
+			check(strcmp(id, id2) == 0 && nkv == nkv2);
+			for (k = 0; k < nkv; k++)
+				check(strcmp(kv[k].key, kv2[k].key) == 0 &&
+				    strcmp(kv[k].value, kv2[k].value) == 0);
+		}
+		return 0;
+	}
 	check(strchr(r.arg, ' ') == NULL);
 	if (r.arg[0] != '\0')
 		check(size == wl + 1 + strlen(r.arg) &&
