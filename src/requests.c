@@ -595,7 +595,8 @@ spool_open(const char *dir, char **cause)
 		s->v[s->n++] = r;
 	}
 	closedir(d);
-	qsort(s->v, s->n, sizeof(*s->v), req_cmp);
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), req_cmp);
 	return s;
 }
 
@@ -635,6 +636,8 @@ find(const struct spool *s, const char *id)
 	if (!request_id_valid(id))
 		return NULL;
 	memcpy(key.id, id, REQ_ID_MAX);
+	if (s->n == 0)
+		return NULL;
 	return bsearch(&key, s->v, s->n, sizeof(*s->v), req_cmp);
 }
 
