@@ -46,7 +46,8 @@
 #define REQ_ID_MAX	16	/* "r-20261123-0001" and its NUL */
 #define REQ_NAME_MAX	64	/* holder, person, group, platform */
 #define REQ_DOMAIN_MAX	254	/* a host name and its NUL */
-#define REQ_REASON_MAX	500	/* bytes of the person's reason */
+#define REQ_REASON_CHARS 500	/* characters of the person's reason */
+#define REQ_REASON_MAX	2000	/* ... and bytes (UTF-8) */
 #define REQ_TEXT_MAX	200	/* by, note */
 #define REQ_FILE_MAX	4096	/* bytes of one file */
 #define REQUESTS_MAX	4096	/* files in the spool: more are refused */
@@ -141,6 +142,9 @@ size_t		 spool_purge(struct spool *, int64_t before);
 
 /* At most max bytes of valid UTF-8 with no control byte but '\n'? */
 bool		 request_text_ok(const char *s, size_t max);
+/* A host name as a request keeps it: labels of 1..63 of a-z, 0-9 and
+ * '-', dot-separated, at most REQ_DOMAIN_MAX - 1 bytes, no final dot. */
+bool		 request_domain_ok(const char *s);
 /* A valid request id (r-YYYYMMDD-NNNN, a real date)? */
 bool		 request_id_valid(const char *id);
 

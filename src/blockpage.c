@@ -29,6 +29,9 @@
 #define MAC_HEX		32	/* hex digits of the token's MAC */
 #define UNTIL_DAYS_MAX	366	/* an unblock asked for at most a year */
 #define EXTRA_MAX	120	/* minutes of extra time asked for */
+#define STR_(x)		#x
+#define STR(x)		STR_(x)
+#define REQ_REASON_CHARS_S STR(REQ_REASON_CHARS)
 
 struct listener {
 	struct bp		*bp;
@@ -304,6 +307,9 @@ host_parse(const struct bp *bp, const char *host, char *buf, size_t len,
 	if (addr_parse(buf, &a) == 0)
 		return bp->cfg->blockpage.enabled &&
 		    addr_equal(&a, &bp->cfg->blockpage.listen);
+	/* A plain host name (no empty label), as the form will post it. */
+	if (!request_domain_ok(buf))
+		return false;
 	*pp = catalog_lookup(bp->cat, buf, n);
 	return *pp != NULL;
 }
@@ -508,7 +514,8 @@ form(const struct bp *bp, struct out *o, const struct bp_req *rq,
 		    "<option value=\"15\" selected>15</option>"
 		    "<option value=\"30\">30</option></select> minutes</label>");
 	puts_(o, "<label for=\"reason\">Why do you need it?</label>"
-	    "<textarea id=\"reason\" name=\"reason\" maxlength=\"500\" "
+	    "<textarea id=\"reason\" name=\"reason\" maxlength=\""
+	    REQ_REASON_CHARS_S "\" "
 	    "required placeholder=\"For example: resources for the Year 9 "
 	    "history project\"></textarea>"
 	    "<button type=\"submit\">Ask for it to be unblocked</button>"
@@ -773,7 +780,10 @@ form_parse(const char *b, size_t len, struct field *f, size_t nf,
 	size_t i;
 
 	*why = "form";
+	if (len == 0)
+		return 0;
 	while (p < end) {
+		*why = "form";
 		amp = memchr(p, '&', (size_t)(end - p));
 		if (amp == NULL)
 			amp = end;
@@ -850,7 +860,13 @@ reason_clean(char *s)
 	n = strlen(s);
 	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\n'))
 		s[--n] = '\0';
-	return n > 0 && request_text_ok(s, REQ_REASON_MAX);
+	if (n == 0 || !request_text_ok(s, REQ_REASON_MAX))
+		return false;
+	/* The form's maxlength counts characters, not bytes. */
+	for (r = s, n = 0; *r != '\0'; r++)
+		if (((unsigned char)*r & 0xc0) != 0x80)
+			n++;
+	return n <= REQ_REASON_CHARS;
 }
 
 static int
@@ -858,7 +874,9 @@ post_request(struct bp *bp, const struct bp_req *rq, const char *host,
     struct bp_resp *rs, struct out *o)
 {
 	char tok[64], plat[REQ_NAME_MAX], dom[REQ_DOMAIN_MAX], need[16];
-	char until[16], extra[8], reason[REQ_REASON_MAX + 1], why[160];
+	char until[16], extra[8], why[160];
+	/* Room for CR LF line ends, which become LF. */
+	char reason[2 * REQ_REASON_MAX + 1];
 	char origin[BP_HOST_MAX + 16];
 	struct field f[] = {
 		{ "token", tok, sizeof(tok), false },
@@ -939,8 +957,7 @@ post_request(struct bp *bp, const struct bp_req *rq, const char *host,
 		 * of the catalogue), written as a plain host name. */
 		dp = catalog_lookup(bp->cat, dom, strlen(dom));
 		if (dp == NULL || (p != NULL && dp != p) ||
-		    strspn(dom, "abcdefghijklmnopqrstuvwxyz0123456789.-") !=
-		    strlen(dom))
+		    !request_domain_ok(dom))
 			bad = "domain";
 		else
 			snprintf(r.domain, sizeof(r.domain), "%s", dom);
@@ -1039,7 +1056,9 @@ bp_handle(struct bp *bp, const struct bp_req *rq, struct bp_resp *rs)
 	    "frame-ancestors 'none'; base-uri 'none'");
 	header(rs, "X-Content-Type-Options", "nosniff");
 	header(rs, "X-Frame-Options", "DENY");
-	header(rs, "Referrer-Policy", "no-referrer");
+	/* Not no-referrer: with it a browser posts the form with
+	 * "Origin: null", which the Origin check must refuse. */
+	header(rs, "Referrer-Policy", "same-origin");
 	header(rs, "Cache-Control", "no-store");
 	get = rq->method != NULL && (strcmp(rq->method, "GET") == 0 ||
 	    strcmp(rq->method, "HEAD") == 0);

@@ -159,15 +159,12 @@ name_ok(const char *s, bool empty_ok)
 	    "0123456789._:-") == n;
 }
 
-/* A host name: letters, digits, '-', '.', labels of 1..63. */
-static bool
-domain_ok(const char *s)
+bool
+request_domain_ok(const char *s)
 {
 	size_t n = strlen(s), lab = 0, i;
 
-	if (n == 0)
-		return true;
-	if (n >= REQ_DOMAIN_MAX)
+	if (n == 0 || n >= REQ_DOMAIN_MAX)
 		return false;
 	for (i = 0; i < n; i++) {
 		if (s[i] == '.') {
@@ -234,7 +231,8 @@ check(const struct request *r)
 	if (!request_id_valid(r->id) || r->day != id_day(r->id) ||
 	    r->created < 0 || !name_ok(r->holder, false) ||
 	    !name_ok(r->person, true) || !name_ok(r->group, true) ||
-	    !name_ok(r->platform, true) || !domain_ok(r->domain) ||
+	    !name_ok(r->platform, true) ||
+	    (r->domain[0] != '\0' && !request_domain_ok(r->domain)) ||
 	    (r->platform[0] == '\0' && r->domain[0] == '\0') ||
 	    (r->client.family != AF_INET && r->client.family != AF_INET6) ||
 	    (unsigned)r->need > REQ_EXTRA || (unsigned)r->status > REQ_EXPIRED ||
