@@ -117,7 +117,7 @@ struct bp_header {
 	const char	*name, *value;
 };
 
-#define BP_HEADERS_MAX	8
+#define BP_HEADERS_MAX	10
 
 struct bp_resp {
 	unsigned		 status;

@@ -1060,6 +1060,9 @@ bp_handle(struct bp *bp, const struct bp_req *rq, struct bp_resp *rs)
 	 * "Origin: null", which the Origin check must refuse. */
 	header(rs, "Referrer-Policy", "same-origin");
 	header(rs, "Cache-Control", "no-store");
+	/* The connection was DNATed here: kept alive, it would go on
+	 * showing this page after an approval or a lesson's end. */
+	header(rs, "Connection", "close");
 	get = rq->method != NULL && (strcmp(rq->method, "GET") == 0 ||
 	    strcmp(rq->method, "HEAD") == 0);
 	if (!host_parse(bp, rq->host, host, sizeof(host), &p)) {
