@@ -24,8 +24,8 @@
  * The core, bp_handle(), has no socket and no clock of its own: tests
  * and the fuzz target drive exactly what a browser reaches.  The server
  * is libmicrohttpd in external epoll mode, driven from the daemon's loop
- * (bp_fds() into its epoll, bp_run() when one is readable and at least
- * every second), single-threaded like the rest of the daemon.
+ * (bp_fds() into its epoll, bp_run() when one is readable and when
+ * bp_timeout() says), single-threaded like the rest of the daemon.
  */
 #ifndef SG_BLOCKPAGE_H
 #define SG_BLOCKPAGE_H
@@ -162,6 +162,10 @@ int		 bp_listen(struct bp *, char **cause);
 /* The descriptors for the loop's epoll (up to 2); returns how many. */
 size_t		 bp_fds(const struct bp *, int fds[2]);
 void		 bp_run(struct bp *);
+/* Milliseconds until bp_run() has work without a descriptor becoming
+ * ready (the rest of a request read in part, a connection's timeout);
+ * UINT64_MAX when none. */
+uint64_t	 bp_timeout(const struct bp *);
 const struct bp_stats *bp_stats(const struct bp *);
 
 #endif

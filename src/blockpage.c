@@ -357,7 +357,7 @@ static const char css[] =
 	"padding-left:.8rem}"
 	"table{width:100%;border-collapse:collapse;font-size:.95rem}"
 	"td{padding:.35rem 0;border-bottom:1px solid #eef2f6;vertical-align:top}"
-	"td:last-child{text-align:right}"
+	"td+td{text-align:right}"
 	"a{color:#1a56db}"
 	"@media(max-width:30rem){h1{font-size:1.35rem}.card{padding:1.1rem}}";
 
@@ -559,7 +559,8 @@ page_block(struct bp *bp, const struct bp_req *rq, const struct platform *p,
 		break;
 	case VERDICT_BLOCK_QUOTA:
 		puts_(o, "<span class=\"badge\">Allowance used</span><h1>");
-		puts_(o, "You have used today's social media time</h1>"
+		esc(o, what);
+		puts_(o, ": you have used today's social media time</h1>"
 		    "<p class=\"lead\">You have used your ");
 		putf(o, "%u", minutes(v.allowance));
 		puts_(o, " minutes for today \xe2\x80\x94 resets at <span "
@@ -1438,6 +1439,21 @@ bp_fds(const struct bp *bp, int fds[2])
 			fds[n++] = i->epoll_fd;
 	}
 	return n;
+}
+
+uint64_t
+bp_timeout(const struct bp *bp)
+{
+	MHD_UNSIGNED_LONG_LONG t;
+	uint64_t best = UINT64_MAX;
+	size_t k;
+
+	for (k = 0; k < 2; k++)
+		if (bp->l[k].mhd != NULL &&
+		    MHD_get_timeout(bp->l[k].mhd, &t) == MHD_YES &&
+		    (uint64_t)t < best)
+			best = (uint64_t)t;
+	return best;
 }
 
 void

@@ -1460,7 +1460,7 @@ arm_timer(struct daemon *d)
 {
 	struct itimerspec its;
 	int64_t next = engine_next(d->engine), now = (int64_t)(d->now / US);
-	uint64_t ms;
+	uint64_t ms, bpms;
 
 	if (d->next_meter < next)
 		next = d->next_meter;
@@ -1469,6 +1469,10 @@ arm_timer(struct daemon *d)
 		ms = 60000;		/* look at the clock now and then */
 	if (d->watchdog != 0 && ms > d->watchdog / 3000)
 		ms = d->watchdog / 3000 + 1;	/* ping systemd in time */
+	/* libmicrohttpd has work of its own: the rest of a long request
+	 * it read only part of, idle connections to close. */
+	if (d->bp != NULL && (bpms = bp_timeout(d->bp)) < ms)
+		ms = bpms > 0 ? bpms : 1;
 	memset(&its, 0, sizeof(its));
 	its.it_value.tv_sec = (time_t)(ms / 1000);
 	its.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
