@@ -10,7 +10,8 @@
 #      CA, (d) the request form, approval and /status, (e) the
 #      protections (token, Origin, method, daily limit, unknown Host,
 #      the pupil's page, the headers, a request over 16 KiB answered at
-#      once, 2400 XSS/CRLF requests from a raw-socket client)
+#      once, 2400 XSS/CRLF requests from a raw-socket client, the
+#      per-device connection limit and its metric)
 #   Q  16:05,600x, tick 60s: (c) jsmith uses up his 30 minutes with a real
 #      download; the page says so
 #
@@ -595,8 +596,41 @@ check "fuzz: no form post with a payload as its token is accepted" \
 ctl requests all >"$W/requests-all.txt" 2>&1
 check "schoolgatectl requests all has no raw ESC or CR (terminal injection)" \
     hasnt_ctl "$W/requests-all.txt"
+# BP_CONNS_PER_IP (16): jsmith holds 16 idle connections to the page;
+# the 17th is closed unanswered and counted, the 16 still work.
+ip netns exec "$LAB_J" python3 - "$W/conns.out" <<'PY' 
+import socket, sys, time
+out = open(sys.argv[1], "w")
+held = []
+for i in range(16):
+    s = socket.create_connection(("10.10.0.1", 8080), timeout=3)
+    held.append(s)
+time.sleep(0.3)
+s = socket.create_connection(("10.10.0.1", 8080), timeout=3)
+try:
+    s.sendall(b"GET /status HTTP/1.1\r\nHost: 10.10.0.1:8080\r\n\r\n")
+    d = s.recv(100)
+    out.write("17th: %s\n" % ("closed" if not d else "answered"))
+except OSError as e:
+    out.write("17th: closed (%s)\n" % e.__class__.__name__)
+h = held[0]
+h.sendall(b"GET /status HTTP/1.1\r\nHost: 10.10.0.1:8080\r\n\r\n")
+out.write("1st: %s\n" % h.recv(12).decode("ascii", "replace"))
+out.close()
+PY
+note "connections: $(tr '\n' ' ' <"$W/conns.out" 2>/dev/null)"
+check "the 17th connection from one device is closed unanswered" \
+    grep -q '^17th: closed' "$W/conns.out"
+check "... while the 16 held ones still get pages" \
+    grep -q '^1st: HTTP/1.1 200' "$W/conns.out"
+ip netns exec "$LAB_G" curl -s -m 3 http://127.0.0.1:9654/metrics >"$W/metrics.txt"
+check "... and counted: schoolgate_blockpage_refused_total{why=\"connection_limit\"} >= 1" \
+    grep -Eq '^schoolgate_blockpage_refused_total\{why="connection_limit"\} [1-9]' "$W/metrics.txt"
+check "metrics count the block pages shown and the requests" \
+    grep -Eq '^schoolgate_blockpage_hits_total\{page="request"\} [1-9]' "$W/metrics.txt"
 check "the daemon still runs" lab_daemon_running
 now=$(lab_now_ms)
+
 [ "$now" -lt "$break_ms" ] ||
     bad "run L ended after 10:30 (the checks above assumed lessons): $(( (now - break_ms) / 1000 )) s late"
 note "run L: $(ctl status 2>/dev/null | grep -E '^(block page|requests) ' | tr -s ' ' | tr '\n' ';')"
