@@ -43,7 +43,7 @@ struct config;
 struct mint;
 struct platform;
 
-#define BP_CONNS_MAX	256	/* connections at once, both listeners */
+#define BP_CONNS_MAX	256	/* connections at once, all listeners */
 #define BP_CONNS_PER_IP	16	/* ... from one address */
 #define BP_BODY_MAX	8192	/* bytes of a form post */
 #define BP_HOST_MAX	255	/* bytes of a Host header */
@@ -156,11 +156,12 @@ int		 bp_handle(struct bp *, const struct bp_req *,
 void		 bp_token(const struct bp *, const struct addr *client,
 		    int64_t real, char *buf, size_t len);
 
-/* Listen on [blockpage] listen, and tls_port with a mint.  0, or -1
- * with *cause. */
+/* Listen on [blockpage] listen (each address), and tls_port with a
+ * mint.  0, or -1 with *cause. */
 int		 bp_listen(struct bp *, char **cause);
-/* The descriptors for the loop's epoll (up to 2); returns how many. */
-size_t		 bp_fds(const struct bp *, int fds[2]);
+/* The descriptors for the loop's epoll; returns how many. */
+#define BP_FDS_MAX	4
+size_t		 bp_fds(const struct bp *, int fds[BP_FDS_MAX]);
 void		 bp_run(struct bp *);
 /* Milliseconds until bp_run() has work without a descriptor becoming
  * ready (the rest of a request read in part, a connection's timeout);

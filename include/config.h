@@ -32,7 +32,8 @@
  *                  platforms (catalogue categories or ids) [social]
  *   [person NAME]  group (required), devices (addresses, MACs, @file,
  *                  required)
- *   [blockpage]    listen (ADDR:PORT or [ADDR6]:PORT, or none) [none],
+ *   [blockpage]    listen (ADDR:PORT, [ADDR6]:PORT, one of each on one
+ *                  port, or none) [none],
  *                  tls_port (the HTTPS page, with a CA) [8443],
  *                  ca_cert, ca_key (both or neither) [not set],
  *                  school, contact (text) [not set],
@@ -240,7 +241,9 @@ struct config {
 
 	struct {
 		bool		 enabled;	/* listen is set */
-		struct addr	 listen;
+		struct addr	 listen;		/* the first given */
+		struct addr	 listen_also;	/* the other family's, or
+						   family 0 */
 		uint16_t	 port;
 		uint16_t	 tls_port;	/* with ca_cert */
 		const char	*ca_cert;	/* NULL or both set */

@@ -66,7 +66,8 @@ struct nft_setup {
 	size_t			 nlan;
 	bool			 blockpage;	/* DNAT TCP/80 of denied */
 	struct addr		 bp4;		/* IPv4 block page address */
-	struct addr		 bp6;		/* IPv6, family 0 if none */
+	struct addr		 bp6;		/* IPv6; family 0 if none (one
+						   of the two at least) */
 	uint16_t		 bp_port;
 	uint16_t		 bp_tls_port;	/* DNAT TCP/443 of denied
 						   there; 0: reset it */

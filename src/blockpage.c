@@ -51,7 +51,8 @@ struct bp {
 	const struct bp_ops	*ops;
 	void			*arg;
 	uint8_t			 key[KEY_LEN];
-	struct listener		 l[2];		/* HTTP, HTTPS */
+	struct listener		 l[4];		/* HTTP, HTTPS; the same on
+						   listen's other address */
 	struct slot		 slots[BP_CONNS_MAX];
 	size_t			 nconns;
 	struct bp_stats		 st;
@@ -244,6 +245,16 @@ token_ok(const struct bp *bp, const struct addr *client, const char *tok,
 	return diff == 0;
 }
 
+/* One of the block page's own addresses? */
+static bool
+is_listen(const struct bp *bp, const struct addr *a)
+{
+	return bp->cfg->blockpage.enabled &&
+	    (addr_equal(a, &bp->cfg->blockpage.listen) ||
+	    (bp->cfg->blockpage.listen_also.family != 0 &&
+	    addr_equal(a, &bp->cfg->blockpage.listen_also)));
+}
+
 /*
  * The Host header: the name (lower case, no port) into buf, and the
  * platform it names or NULL when it is the block page's own address.
@@ -275,8 +286,7 @@ host_parse(const struct bp *bp, const char *host, char *buf, size_t len,
 		    strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
 		    colon[1] == '\0'))
 			return false;
-		if (addr_parse(lit, &a) != 0 || !bp->cfg->blockpage.enabled ||
-		    !addr_equal(&a, &bp->cfg->blockpage.listen))
+		if (addr_parse(lit, &a) != 0 || !is_listen(bp, &a))
 			return false;
 		snprintf(buf, len, "[%s]", lit);
 		return true;
@@ -305,8 +315,7 @@ host_parse(const struct bp *bp, const char *host, char *buf, size_t len,
 	if (n == 0)
 		return false;
 	if (addr_parse(buf, &a) == 0)
-		return bp->cfg->blockpage.enabled &&
-		    addr_equal(&a, &bp->cfg->blockpage.listen);
+		return is_listen(bp, &a);
 	/* A plain host name (no empty label), as the form will post it. */
 	if (!request_domain_ok(buf))
 		return false;
@@ -1141,7 +1150,7 @@ bp_free(struct bp *bp)
 		return;
 	if (tls_bp == bp)
 		tls_bp = NULL;
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 4; i++)
 		if (bp->l[i].mhd != NULL)
 			MHD_stop_daemon(bp->l[i].mhd);
 	free(bp);
@@ -1347,9 +1356,9 @@ cert_cb(gnutls_session_t s, const gnutls_datum_t *req_ca, int nreq,
 }
 
 static struct MHD_Daemon *
-start(struct bp *bp, struct listener *l, uint16_t port, char **cause)
+start(struct bp *bp, struct listener *l, const struct addr *a, uint16_t port,
+    char **cause)
 {
-	const struct addr *a = &bp->cfg->blockpage.listen;
 	struct sockaddr_storage ss;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
@@ -1402,35 +1411,45 @@ start(struct bp *bp, struct listener *l, uint16_t port, char **cause)
 int
 bp_listen(struct bp *bp, char **cause)
 {
+	const struct addr *as[2];
+	size_t i, k;
+
 	if (!bp->cfg->blockpage.enabled)
 		return 0;
-	bp->l[0].bp = bp;
-	bp->l[0].tls = false;
-	if ((bp->l[0].mhd = start(bp, &bp->l[0], bp->cfg->blockpage.port,
-	    cause)) == NULL)
-		return -1;
-	if (bp->mint == NULL)
-		return 0;
-	tls_bp = bp;
-	bp->l[1].bp = bp;
-	bp->l[1].tls = true;
-	if ((bp->l[1].mhd = start(bp, &bp->l[1], bp->cfg->blockpage.tls_port,
-	    cause)) == NULL) {
-		MHD_stop_daemon(bp->l[0].mhd);
-		bp->l[0].mhd = NULL;
-		tls_bp = NULL;
-		return -1;
+	as[0] = &bp->cfg->blockpage.listen;
+	as[1] = bp->cfg->blockpage.listen_also.family != 0 ?
+	    &bp->cfg->blockpage.listen_also : NULL;
+	if (bp->mint != NULL)
+		tls_bp = bp;
+	for (i = 0; i < 4; i++) {
+		/* 0, 1: HTTP, HTTPS on the first address; 2, 3: the other */
+		if (as[i / 2] == NULL || (i % 2 == 1 && bp->mint == NULL))
+			continue;
+		bp->l[i].bp = bp;
+		bp->l[i].tls = i % 2 == 1;
+		bp->l[i].mhd = start(bp, &bp->l[i], as[i / 2], i % 2 == 1 ?
+		    bp->cfg->blockpage.tls_port : bp->cfg->blockpage.port,
+		    cause);
+		if (bp->l[i].mhd == NULL) {
+			for (k = 0; k < i; k++)
+				if (bp->l[k].mhd != NULL) {
+					MHD_stop_daemon(bp->l[k].mhd);
+					bp->l[k].mhd = NULL;
+				}
+			tls_bp = NULL;
+			return -1;
+		}
 	}
 	return 0;
 }
 
 size_t
-bp_fds(const struct bp *bp, int fds[2])
+bp_fds(const struct bp *bp, int fds[BP_FDS_MAX])
 {
 	const union MHD_DaemonInfo *i;
 	size_t k, n = 0;
 
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < 4; k++) {
 		if (bp->l[k].mhd == NULL)
 			continue;
 		i = MHD_get_daemon_info(bp->l[k].mhd,
@@ -1448,7 +1467,7 @@ bp_timeout(const struct bp *bp)
 	uint64_t best = UINT64_MAX;
 	size_t k;
 
-	for (k = 0; k < 2; k++)
+	for (k = 0; k < 4; k++)
 		if (bp->l[k].mhd != NULL &&
 		    MHD_get_timeout(bp->l[k].mhd, &t) == MHD_YES &&
 		    (uint64_t)t < best)
@@ -1461,7 +1480,7 @@ bp_run(struct bp *bp)
 {
 	size_t k;
 
-	for (k = 0; k < 2; k++)
+	for (k = 0; k < 4; k++)
 		if (bp->l[k].mhd != NULL)
 			(void)MHD_run(bp->l[k].mhd);
 }

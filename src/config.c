@@ -715,7 +715,7 @@ static const struct keydef keydefs[] = {
 	{ SECT_PERSON, "devices", K_DEVICES, true,
 	    "addresses, MACs or @files" },
 	{ SECT_BLOCKPAGE, "listen", K_LISTEN, false,
-	    "ADDR:PORT, [ADDR6]:PORT or none" },
+	    "ADDR:PORT, [ADDR6]:PORT, both, or none" },
 	{ SECT_BLOCKPAGE, "tls_port", K_TLS_PORT, false,
 	    "a port number, 1 to 65535" },
 	{ SECT_BLOCKPAGE, "ca_cert", K_CA_CERT, false,
@@ -2553,6 +2553,46 @@ p_listen(const struct kctx *kc, bool *on, struct addr *ret, uint16_t *port)
 	*port = p;
 }
 
+/* [blockpage] listen: one address, or one of each family on one port. */
+static void
+p_bp_listen(const struct kctx *kc, struct config *cfg)
+{
+	char why[256];
+	struct item *v = NULL;
+	struct addr a[2];
+	uint16_t p[2];
+	int n, i;
+
+	if ((n = items_get(kc, true, 2, &v)) < 0)
+		return;
+	for (i = 0; i < n; i++)
+		if (listen_parse(v[i].s, &a[i], &p[i], why, sizeof(why)) < 0) {
+			kerr(kc, v[i].frag, "%s", why);
+			return;
+		}
+	if (n == 2 && a[0].family == a[1].family) {
+		kerr(kc, v[1].frag, "two %s addresses (give at most one IPv4 "
+		    "and one IPv6 address)", a[0].family == AF_INET ? "IPv4" :
+		    "IPv6");
+		return;
+	}
+	if (n == 2 && p[0] != p[1]) {
+		kerr(kc, v[1].frag, "the addresses have different ports (%u "
+		    "and %u; use one port for both)", (unsigned)p[0],
+		    (unsigned)p[1]);
+		return;
+	}
+	cfg->blockpage.enabled = n > 0;
+	memset(&cfg->blockpage.listen_also, 0,
+	    sizeof(cfg->blockpage.listen_also));
+	if (n > 0) {
+		cfg->blockpage.listen = a[0];
+		cfg->blockpage.port = p[0];
+	}
+	if (n > 1)
+		cfg->blockpage.listen_also = a[1];
+}
+
 static void
 p_text(const struct kctx *kc, const char **ret)
 {
@@ -2717,8 +2757,7 @@ key_parse(struct st *st, const struct rsect *s, const struct rkey *k)
 		    &xp->nsrc);
 		break;
 	case K_LISTEN:
-		p_listen(&kc, &cfg->blockpage.enabled, &cfg->blockpage.listen,
-		    &cfg->blockpage.port);
+		p_bp_listen(&kc, cfg);
 		break;
 	case K_METRICS:
 		p_listen(&kc, &cfg->gateway.metrics, &cfg->gateway.metrics_addr,
@@ -3724,9 +3763,19 @@ config_print(FILE *f, const struct config *cfg)
 
 	fprintf(f, "\n[blockpage]\n");
 	if (cfg->blockpage.enabled) {
-		addr_format_port(&cfg->blockpage.listen, cfg->blockpage.port,
-		    buf, sizeof(buf));
-		pr_value(f, "listen", buf);
+		char b2[2 * sizeof(buf) + 2];
+		size_t n;
+
+		n = addr_format_port(&cfg->blockpage.listen,
+		    cfg->blockpage.port, b2, sizeof(b2));
+		if (cfg->blockpage.listen_also.family != 0 &&
+		    n + 2 < sizeof(b2)) {
+			memcpy(b2 + n, ", ", 3);
+			addr_format_port(&cfg->blockpage.listen_also,
+			    cfg->blockpage.port, b2 + n + 2,
+			    sizeof(b2) - n - 2);
+		}
+		pr_value(f, "listen", b2);
 	} else
 		pr_value(f, "listen", NULL);
 	snprintf(buf, sizeof(buf), "%u", (unsigned)cfg->blockpage.tls_port);

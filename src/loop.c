@@ -995,6 +995,10 @@ setup_of(const struct config *cfg, struct nft_setup *ns)
 			ns->bp4 = cfg->blockpage.listen;
 		else
 			ns->bp6 = cfg->blockpage.listen;
+		if (cfg->blockpage.listen_also.family == AF_INET)
+			ns->bp4 = cfg->blockpage.listen_also;
+		else if (cfg->blockpage.listen_also.family == AF_INET6)
+			ns->bp6 = cfg->blockpage.listen_also;
 		ns->bp_port = cfg->blockpage.port;
 		if (cfg->blockpage.ca_cert != NULL)
 			ns->bp_tls_port = cfg->blockpage.tls_port;
@@ -1088,6 +1092,8 @@ reload(struct daemon *d)
 	    cfg->blockpage.port != d->cfg->blockpage.port ||
 	    cfg->blockpage.tls_port != d->cfg->blockpage.tls_port ||
 	    !addr_equal(&cfg->blockpage.listen, &d->cfg->blockpage.listen) ||
+	    !addr_equal(&cfg->blockpage.listen_also,
+	    &d->cfg->blockpage.listen_also) ||
 	    (cfg->blockpage.ca_cert == NULL) !=
 	    (d->cfg->blockpage.ca_cert == NULL))
 		log_warnx("reload: the block page's listen address or CA "
@@ -1339,7 +1345,7 @@ start(struct daemon *d)
 	if (d->cfg->blockpage.enabled) {
 		struct bp_opts bo;
 		struct timespec ts;
-		int fds[2];
+		int fds[BP_FDS_MAX];
 		size_t k, nfd;
 
 		clock_gettime(CLOCK_REALTIME, &ts);

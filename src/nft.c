@@ -1144,7 +1144,8 @@ put_rules(struct nft_batch *b, const struct nft_setup *s)
 
 	if (!s->blockpage)
 		return 0;
-	if ((c = put_bp_rules(b, &fams[0], &s->bp4, C_BP4, 80,
+	if (s->bp4.family == AF_INET &&
+	    (c = put_bp_rules(b, &fams[0], &s->bp4, C_BP4, 80,
 	    s->bp_port)) != 0)
 		return c;
 	if (s->bp6.family == AF_INET6 &&
@@ -1153,7 +1154,8 @@ put_rules(struct nft_batch *b, const struct nft_setup *s)
 		return c;
 	if (s->bp_tls_port == 0)
 		return 0;
-	if ((c = put_bp_rules(b, &fams[0], &s->bp4, C_BPS4, 443,
+	if (s->bp4.family == AF_INET &&
+	    (c = put_bp_rules(b, &fams[0], &s->bp4, C_BPS4, 443,
 	    s->bp_tls_port)) != 0)
 		return c;
 	if (s->bp6.family == AF_INET6 &&
@@ -1250,9 +1252,10 @@ setup_check(const struct nft_setup *s)
 			return -EINVAL;
 	}
 	if (s->blockpage) {
-		if (s->bp4.family != AF_INET || s->bp_port == 0)
-			return -EINVAL;
-		if (s->bp6.family != 0 && s->bp6.family != AF_INET6)
+		if ((s->bp4.family != 0 && s->bp4.family != AF_INET) ||
+		    (s->bp6.family != 0 && s->bp6.family != AF_INET6) ||
+		    (s->bp4.family == 0 && s->bp6.family == 0) ||
+		    s->bp_port == 0)
 			return -EINVAL;
 	}
 	return 0;

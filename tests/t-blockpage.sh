@@ -182,9 +182,12 @@ denied() {
 		    --resolve "$h:80:$a4" "http://$h/")
 		if [ "$c" = 403 ]; then
 			[ -z "$a6" ] && return 0
-			lab_in "$who" curl -sk -6 -o /dev/null --max-time 1 \
-			    --resolve "$h:443:[$a6]" "https://$h/"
+			# IPv6: the block page too (the lab's listen has
+			# [fd10::1]), or a reset where it has none
+			c=$(lab_in "$who" curl -sk -6 -o /dev/null --max-time 1 \
+			    -w '%{http_code}' --resolve "$h:443:[$a6]" "https://$h/")
 			r=$?
+			[ "$c" = 403 ] && return 0
 			case $r in 7|35|56) return 0 ;; esac
 		fi
 		sleep 0.05
@@ -252,6 +255,14 @@ check "with the school CA: https://www.instagram.com/ -> 403, no certificate err
 check "... the lesson-hours page for Instagram, with the form" \
     has "$W/https.html" "<h1>Instagram is not available during lessons</h1>" \
     "Oak Tree Primary School" '<form method="post" action="/request">'
+# IPv6: the lab's listen has [fd10::1]:8080, so IPv6 gets the page too.
+c6=$(lab_in J curl -s -6 -o "$W/v6.html" -w '%{http_code}' --max-time 3 \
+    --resolve "www.instagram.com:80:[2001:db8:100::10]" http://www.instagram.com/)
+check "over IPv6 (http://www.instagram.com/ to 2001:db8:100::10): the block page, 403" \
+    is "$c6" 403
+c6=$(lab_in J curl -s -6 -o /dev/null -w '%{http_code}' --max-time 3 --cacert "$CA" \
+    --resolve "www.instagram.com:443:[2001:db8:100::10]" https://www.instagram.com/)
+check "... and over HTTPS with the school CA, 403" is "$c6" 403
 cdp J goto https://www.instagram.com/
 check "without the school CA: https://www.instagram.com/ -> net::ERR_CERT_AUTHORITY_INVALID" \
     is "$(went https://www.instagram.com/)" "error:net::ERR_CERT_AUTHORITY_INVALID https://www.instagram.com/"

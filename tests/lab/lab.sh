@@ -298,9 +298,9 @@ lab_down() {
 # defaults): on_exit (keep), state_dir ($LAB_W/state), overrides_dir
 # ($LAB_W/overrides.d), daily_quota (30m), active_bytes (16k), tick (10s),
 # breaks (10:30-10:45), blockpage (none; http: the block page on
-# 10.10.0.1:8080; https: and on 8443 with a school CA made by
-# scripts/mkca in $LAB_W/ca).  The control socket and log_dir are in
-# $LAB_W.
+# 10.10.0.1:8080 and [fd10::1]:8080; https: and on port 8443 with a
+# school CA made by scripts/mkca in $LAB_W/ca).  The control socket and
+# log_dir are in $LAB_W.
 lab_conf() {
 	local f=$1 kv on_exit=keep state_dir=$LAB_W/state
 	local overrides_dir=$LAB_W/overrides.d daily_quota=30m
@@ -320,7 +320,7 @@ lab_conf() {
 	http|https)
 		bp="
 [blockpage]
-listen = 10.10.0.1:8080
+listen = 10.10.0.1:8080, [fd10::1]:8080
 school = Oak Tree Primary School
 contact = Mrs Patel, online safety lead, room 12"
 		if [ "$blockpage" = https ]; then

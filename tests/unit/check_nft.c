@@ -704,6 +704,20 @@ START_TEST(test_rules_blockpage)
 	ck_assert(has_rule(&ms, "bps6", 2));
 	s.bp_tls_port = 0;
 
+	/* An IPv6 block page alone: IPv6 DNAT only. */
+	nft_batch_reset(b);
+	{
+		struct addr keep = s.bp4;
+
+		memset(&s.bp4, 0, sizeof(s.bp4));
+		ck_assert_int_eq(nft_build_setup(b, &s), 0);
+		split(b, &ms);
+		ck_assert(has_rule(&ms, "bp6", 0));
+		ck_assert(!has_rule(&ms, "bp4", 0));
+		ck_assert(!has_rule(&ms, "prerouting", 1));
+		s.bp4 = keep;
+	}
+
 	/* Without an IPv6 block page address, no IPv6 DNAT. */
 	nft_batch_reset(b);
 	memset(&s.bp6, 0, sizeof(s.bp6));
@@ -797,6 +811,9 @@ START_TEST(test_bad_inputs)
 	s.bp6 = A("10.10.0.2");		/* the IPv6 address is IPv4 */
 	ck_assert_int_eq(nft_build_setup(b, &s), -EINVAL);
 	memset(&s.bp6, 0, sizeof(s.bp6));
+	memset(&s.bp4, 0, sizeof(s.bp4));	/* no address at all */
+	ck_assert_int_eq(nft_build_setup(b, &s), -EINVAL);
+	s.bp4 = A("10.10.0.1");
 	s.bp_port = 0;
 	ck_assert_int_eq(nft_build_setup(b, &s), -EINVAL);
 	ck_assert_int_eq(nft_build_setup(b, NULL), -EINVAL);
