@@ -350,7 +350,7 @@ approve_overrides(const struct approve_ctx *c, struct control_out *out)
 {
 	const struct override *o;
 	struct tz_local l;
-	char from[16], until[16], who[80], dur[32];
+	char from[16], until[16], who[80], dur[32], range[40];
 	const char *state;
 	size_t i, j;
 	int32_t uday;
@@ -391,9 +391,10 @@ approve_overrides(const struct approve_ctx *c, struct control_out *out)
 			config_format_duration(o->extra_quota, dur, sizeof(dur));
 		else
 			snprintf(dur, sizeof(dur), "-");
-		control_printf(out, "%-24s %-9s %-16s %-20s %s..%s %-10s %s",
+		snprintf(range, sizeof(range), "%s..%s", from, until);
+		control_printf(out, "%-24s %-9s %-16s %-20s %-23s %-10s %s",
 		    o->id, state, o->platform != NULL ? o->platform :
-		    o->domain, who, from, until, dur, o->approved_by);
+		    o->domain, who, range, dur, o->approved_by);
 	}
 	for (j = 0; c->ovr != NULL && j < c->ovr->nrejected; j++)
 		control_printf(out, "rejected %s", c->ovr->rejected[j].cause);

@@ -720,6 +720,26 @@ adopt(struct daemon *d)
 	}
 }
 
+/* The same files with the same meaning, and the same rejected? */
+static bool
+overrides_same(const struct overrides *a, const struct overrides *b)
+{
+	size_t i;
+
+	if (a == NULL || b == NULL || a->n != b->n ||
+	    a->nrejected != b->nrejected)
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->v[i].id, b->v[i].id) != 0 ||
+		    !override_equal(&a->v[i], &b->v[i]))
+			return false;
+	for (i = 0; i < a->nrejected; i++)
+		if (strcmp(a->rejected[i].file, b->rejected[i].file) != 0 ||
+		    strcmp(a->rejected[i].cause, b->rejected[i].cause) != 0)
+			return false;
+	return true;
+}
+
 /*
  * Overrides.
  */
@@ -737,6 +757,11 @@ overrides_reload(struct daemon *d)
 		log_warnx("overrides: %s; the previous ones stay in force",
 		    cause ? cause : "cannot read");
 		free(cause);
+		return;
+	}
+	if (overrides_same(d->ovr, o)) {
+		/* An approval applied at once, then its inotify event. */
+		overrides_free(o);
 		return;
 	}
 	for (i = 0; i < o->nrejected; i++)

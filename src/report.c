@@ -27,6 +27,11 @@ struct row {
 	uint64_t	quota;		/* allowance used up */
 	uint64_t	circumvention;
 	uint64_t	requests;
+	/* The last block counted: a person's verdict reaches each of
+	 * their addresses at the same instant, one event each, and is
+	 * still one block met. */
+	char		last_ts[REPORT_FIELD_MAX];
+	char		last_event[REPORT_FIELD_MAX];
 };
 
 struct dayuse {
@@ -241,6 +246,15 @@ report_add_line(struct report *r, const char *line, size_t len)
 	}
 	if ((row = row_get(r, &ev, ev.platform)) == NULL)
 		return;
+	if (strcmp(ev.event, "block") == 0 || strcmp(ev.event, "quota") == 0 ||
+	    strcmp(ev.event, "circumvention") == 0) {
+		if (strcmp(row->last_ts, ev.ts) == 0 &&
+		    strcmp(row->last_event, ev.event) == 0)
+			return;
+		snprintf(row->last_ts, sizeof(row->last_ts), "%s", ev.ts);
+		snprintf(row->last_event, sizeof(row->last_event), "%s",
+		    ev.event);
+	}
 	if (strcmp(ev.event, "block") == 0)
 		row->blocks++;
 	else if (strcmp(ev.event, "quota") == 0) {
