@@ -595,7 +595,7 @@ struct chaindef {
 };
 
 enum { C_FORWARD, C_UP4, C_DOWN4, C_UP6, C_DOWN6, C_DENY, C_PREROUTING,
-    C_BP4, C_BP6, C_BPS4, C_BPS6, C_COUNT };
+    C_BP4, C_BP6, C_BPS4, C_BPS6, C_DENYDOWN, C_COUNT };
 
 static const struct chaindef chains[C_COUNT] = {
 	[C_FORWARD] = { "forward", "filter", NF_INET_FORWARD, 0,
@@ -617,6 +617,8 @@ static const struct chaindef chains[C_COUNT] = {
 	    "flush chain bps4" },
 	[C_BPS6] = { "bps6", NULL, 0, 0, "add chain bps6",
 	    "flush chain bps6" },
+	[C_DENYDOWN] = { "denydown", NULL, 0, 0, "add chain denydown",
+	    "flush chain denydown" },
 };
 
 static int
@@ -869,6 +871,26 @@ ex_reject_rst(struct rb *rb)
 	ex_add(rb, e);
 }
 
+/* Write len bytes of sreg at off of the transport header, the TCP
+ * checksum (at 16) updated. */
+static void
+ex_payload_set_tcp(struct rb *rb, uint32_t off, uint32_t len, uint32_t sreg)
+{
+	struct nftnl_expr	*e;
+
+	if ((e = ex_new(rb, "payload")) == NULL)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE,
+	    NFT_PAYLOAD_TRANSPORT_HEADER);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_SREG, sreg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_CSUM_TYPE,
+	    NFT_PAYLOAD_CSUM_INET);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_CSUM_OFFSET, 16);
+	ex_add(rb, e);
+}
+
 static void
 ex_dnat(struct rb *rb, uint32_t nfproto, uint32_t areg, uint32_t preg)
 {
@@ -1013,7 +1035,7 @@ put_dir_rules(struct nft_batch *b, const struct fam *f, bool up)
 	if (up)
 		ex_verdict(&rb, NFT_GOTO, chains[C_DENY].name);
 	else
-		ex_verdict(&rb, NF_DROP, NULL);
+		ex_verdict(&rb, NFT_GOTO, chains[C_DENYDOWN].name);
 	if ((c = rule_end(b, &rb, "add rule: flow deny")) != 0)
 		return c;
 	/* 4: a known flow is not looked up by address. */
@@ -1042,7 +1064,7 @@ put_dir_rules(struct nft_batch *b, const struct fam *f, bool up)
 	if (up)
 		ex_verdict(&rb, NFT_GOTO, chains[C_DENY].name);
 	else
-		ex_verdict(&rb, NF_DROP, NULL);
+		ex_verdict(&rb, NFT_GOTO, chains[C_DENYDOWN].name);
 	return rule_end(b, &rb, "add rule: address deny");
 }
 
@@ -1108,7 +1130,7 @@ static int
 put_rules(struct nft_batch *b, const struct nft_setup *s)
 {
 	struct rb	 rb;
-	uint8_t		 tcp = IPPROTO_TCP;
+	uint8_t		 tcp = IPPROTO_TCP, rstack = 0x14;	/* RST|ACK */
 	int		 c, i;
 
 	for (i = 0; i < 2; i++) {
@@ -1140,6 +1162,27 @@ put_rules(struct nft_batch *b, const struct nft_setup *s)
 		return c;
 	ex_verdict(&rb, NF_DROP, NULL);
 	if ((c = rule_end(b, &rb, "add rule: deny drop")) != 0)
+		return c;
+	/*
+	 * denydown: TCP from the server becomes a reset for the client
+	 * (its flags RST|ACK, its sequence number the one the client
+	 * waits for), so a client whose request left before the denial
+	 * was in place is told at once instead of waiting for an answer
+	 * that would be dropped.  The rest is dropped.
+	 */
+	if ((c = rule_begin(&rb, C_DENYDOWN)) != 0)
+		return c;
+	ex_meta(&rb, NFT_META_L4PROTO, REG_C);
+	ex_cmp(&rb, REG_C, NFT_CMP_EQ, &tcp, 1);
+	ex_imm(&rb, REG_C, &rstack, 1);
+	ex_payload_set_tcp(&rb, 13, 1, REG_C);
+	ex_verdict(&rb, NF_ACCEPT, NULL);
+	if ((c = rule_end(b, &rb, "add rule: deny tcp reset downstream")) != 0)
+		return c;
+	if ((c = rule_begin(&rb, C_DENYDOWN)) != 0)
+		return c;
+	ex_verdict(&rb, NF_DROP, NULL);
+	if ((c = rule_end(b, &rb, "add rule: deny drop downstream")) != 0)
 		return c;
 
 	if (!s->blockpage)

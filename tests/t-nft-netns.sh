@@ -135,6 +135,23 @@ def echo_udp(port):
         d, a = u.recvfrom(2048)
         u.sendto(d, a)
 
+def push_tcp(port):		# sends a byte every 100 ms, reads nothing
+    l = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    l.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    l.bind(("::", port))
+    l.listen(8)
+    def one(c):
+        try:
+            while True:
+                c.sendall(b"d")
+                time.sleep(0.1)
+        except OSError:
+            pass
+    while True:
+        c, _ = l.accept()
+        threading.Thread(target=one, args=(c,), daemon=True).start()
+
 mode = sys.argv[1]
 if mode == "server":
     tls = S(("::", 443), H)
@@ -144,6 +161,7 @@ if mode == "server":
     threading.Thread(target=tls.serve_forever, daemon=True).start()
     threading.Thread(target=echo_tcp, args=(7000,), daemon=True).start()
     threading.Thread(target=echo_udp, args=(443,), daemon=True).start()
+    threading.Thread(target=push_tcp, args=(7001,), daemon=True).start()
     S(("::", 80), H).serve_forever()
 elif mode == "blockpage":
     H.body = b"blockpage\n"
@@ -172,6 +190,20 @@ elif mode == "hold":		# hold HOST: an open connection, pinged
         except socket.timeout:
             print("timeout", flush=True); sys.exit(1)
         time.sleep(0.1)
+    print("alive", flush=True); sys.exit(1)
+elif mode == "listen":		# listen HOST: a connection that only reads
+    s = socket.create_connection((sys.argv[2], 7001), timeout=3)
+    print("open", flush=True)
+    t0 = time.time()
+    try:
+        while time.time() - t0 < 15:
+            if not s.recv(100):
+                print("closed", flush=True); sys.exit(1)
+    except ConnectionResetError:
+        print("reset after %.1f s" % (time.time() - t0), flush=True)
+        sys.exit(0)
+    except socket.timeout:
+        print("timeout", flush=True); sys.exit(1)
     print("alive", flush=True); sys.exit(1)
 EOF
 ins python3 "$tmp/srv.py" server "$tmp/cert.pem" "$tmp/key.pem" \
@@ -238,6 +270,8 @@ check "meter counts upstream bytes" test "$(( ${m2:-0} - ${m1:-0} ))" -gt 200000
 # 3. Deny: reset, drop, open connections cut, block page ------------------
 inc python3 "$tmp/srv.py" hold $V4 >"$tmp/hold.log" 2>&1 &
 hold=$!
+inc python3 "$tmp/srv.py" listen $V4 >"$tmp/listen.log" 2>&1 &
+listen=$!
 sleep 0.5
 check "add-deny 10.10.0.23 . 5" ctl add-deny 10.10.0.23 5
 check "https is reset" reset "https://$V4/"
@@ -246,6 +280,11 @@ wait "$hold"
 hrc=$?
 echo "     open connection: $(tr '\n' ' ' <"$tmp/hold.log")"
 check "an open connection is cut by a reset" test "$hrc" -eq 0
+wait "$listen"
+lrc=$?
+echo "     listening connection: $(tr '\n' ' ' <"$tmp/listen.log")"
+check "a connection that only receives is reset too (the server's data becomes RST)" \
+    test "$lrc" -eq 0
 set -- $(get "http://$V4/")
 check "http/80 reaches the block page" test "$1 $2" = "0 blockpage"
 check "del-deny" ctl del-deny 10.10.0.23 5

@@ -253,7 +253,19 @@ expr_cb(struct nftnl_expr *e, void *arg)
 
 	if (sg->o > 0)
 		w += (size_t)snprintf(o + w, len - w, " ");
-	if (strcmp(name, "payload") == 0)
+	if (strcmp(name, "payload") == 0 &&
+	    nftnl_expr_is_set(e, NFTNL_EXPR_PAYLOAD_SREG))
+		/* a write: "payload:th+13/1<8 csum:1@16" */
+		w += (size_t)snprintf(o + w, len - w,
+		    "payload:%s+%u/%u<%u csum:%u@%u",
+		    nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_BASE) ==
+		    NFT_PAYLOAD_NETWORK_HEADER ? "nh" : "th",
+		    nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET),
+		    nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_LEN),
+		    nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_SREG),
+		    nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_CSUM_TYPE),
+		    nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_CSUM_OFFSET));
+	else if (strcmp(name, "payload") == 0)
 		w += (size_t)snprintf(o + w, len - w, "payload:%s+%u/%u>%u",
 		    nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_BASE) ==
 		    NFT_PAYLOAD_NETWORK_HEADER ? "nh" : "th",
@@ -423,8 +435,8 @@ START_TEST(test_table_create_and_adopt)
 	ck_assert_int_eq(count_type(&ms, NFT_MSG_DELSET), 0);
 	ck_assert_int_eq(count_type(&ms, NFT_MSG_DELCHAIN), 0);
 	ck_assert_int_eq(count_type(&ms, NFT_MSG_NEWSET), 10);
-	ck_assert_int_eq(count_type(&ms, NFT_MSG_NEWCHAIN), 11);
-	ck_assert_int_eq(count_type(&ms, NFT_MSG_DELRULE), 11);
+	ck_assert_int_eq(count_type(&ms, NFT_MSG_NEWCHAIN), 12);
+	ck_assert_int_eq(count_type(&ms, NFT_MSG_DELRULE), 12);
 	ck_assert_int_eq(count_type(&ms, NFT_MSG_DELSETELEM), 2);
 	for (i = 0; i < ms.n; i++) {
 		if (ms.m[i]->nlmsg_type == MSG(NFT_MSG_DELRULE) ||
@@ -606,10 +618,11 @@ START_TEST(test_rules_v4)
 	    "cmp:9!=00000000 lookup:deny4:8 goto:deny", mark);
 	assert_rule(&ms, "up4", 5, want);
 	ck_assert(!has_rule(&ms, "up4", 6));
-	/* down4: the client is the destination, its port th dport; drop. */
+	/* down4: the client is the destination, its port th dport; to
+	 * denydown. */
 	snprintf(want, sizeof(want), "meta:nfproto>8 cmp:8==02 "
 	    "payload:nh+16/4>8 payload:nh+12/4>9 payload:th+2/2>10 "
-	    "lookup:flow4:8>9 %s lookup:deny4:8 drop", mark);
+	    "lookup:flow4:8>9 %s lookup:deny4:8 goto:denydown", mark);
 	assert_rule(&ms, "down4", 2, want);
 	snprintf(want, sizeof(want), "meta:nfproto>8 cmp:8==02 "
 	    "payload:nh+16/4>8 payload:nh+12/4>9 lookup:addr4:9>9 %s "
@@ -618,6 +631,12 @@ START_TEST(test_rules_v4)
 	/* deny: TCP reset, the rest dropped. */
 	assert_rule(&ms, "deny", 0, "meta:l4proto>8 cmp:8==06 reject:1:0");
 	assert_rule(&ms, "deny", 1, "drop");
+	/* Downstream: TCP from the server becomes RST|ACK for the client
+	 * (flags at th+13, the TCP checksum at 16 kept right), the rest
+	 * is dropped. */
+	assert_rule(&ms, "denydown", 0, "meta:l4proto>8 cmp:8==06 imm:8=14 "
+	    "payload:th+13/1<8 csum:1@16 accept");
+	assert_rule(&ms, "denydown", 1, "drop");
 	/* No block page: no NAT rules. */
 	ck_assert(!has_rule(&ms, "prerouting", 0));
 	ck_assert(!has_rule(&ms, "bp4", 0));
