@@ -29,9 +29,12 @@
  *                            a LAN client and a server, the mark comes
  *                            from flow4 (then addr4); the meter is
  *                            updated; if client . mark is in deny4: TCP
- *                            from the client gets a reset, everything
- *                            else is dropped -- every packet, so open
- *                            connections are cut when a block starts
+ *                            from the client gets a reset, TCP from the
+ *                            server goes on as RST|ACK (chain denydown:
+ *                            the client is reset even when it only
+ *                            listens), everything else is dropped --
+ *                            every packet, so open connections are cut
+ *                            when a block starts
  *   chain prerouting         nat, hook prerouting (dstnat): TCP/80 from
  *                            a denied client to a marked server is
  *                            DNATed to the block page (when configured,
