@@ -993,8 +993,11 @@ post_request(struct bp *bp, const struct bp_req *rq, const char *host,
 		bad = "need";
 	if (bad == NULL && !reason_clean(reason))
 		bad = "reason";
-	if (bad == NULL)
-		snprintf(r.reason, sizeof(r.reason), "%s", reason);
+	/* reason_clean() held it to REQ_REASON_MAX bytes. */
+	if (bad == NULL && strlen(reason) < sizeof(r.reason))
+		memcpy(r.reason, reason, strlen(reason) + 1);
+	else if (bad == NULL)
+		bad = "reason";
 	if (bad != NULL) {
 		bp->st.bad++;
 		snprintf(why, sizeof(why), "Check the field '%s' and send "
