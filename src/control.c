@@ -10,6 +10,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,12 +245,49 @@ control_encode(const char *s, char *buf, size_t len)
 	return true;
 }
 
+/* The length of the printable character at s (ASCII, or a UTF-8
+ * sequence that is neither overlong, a surrogate nor a C1 control), or
+ * 0. */
+static size_t
+utf8_len(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t k, need;
+	uint32_t cp;
+
+	if (p[0] >= 0x20 && p[0] <= 0x7e)
+		return 1;
+	if ((p[0] & 0xe0) == 0xc0) {
+		need = 1;
+		cp = p[0] & 0x1f;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		need = 2;
+		cp = p[0] & 0x0f;
+	} else if ((p[0] & 0xf8) == 0xf0) {
+		need = 3;
+		cp = p[0] & 0x07;
+	} else
+		return 0;
+	if (need >= n)
+		return 0;
+	for (k = 1; k <= need; k++) {
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[k] & 0x3f);
+	}
+	if ((need == 1 && cp < 0xa0) || (need == 2 && cp < 0x800) ||
+	    (need == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return need + 1;
+}
+
 void
 control_printf(struct control_out *out, const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
-	size_t n, i, cap;
+	size_t n, i, k, cap;
 	int r;
 	char *nb;
 
@@ -259,11 +297,15 @@ control_printf(struct control_out *out, const char *fmt, ...)
 	if (r < 0)
 		return;
 	n = (size_t)r < sizeof(line) ? (size_t)r : sizeof(line) - 1;
-	/* A reply line is one line: whatever a value holds. */
-	for (i = 0; i < n; i++)
-		if ((unsigned char)line[i] < 0x20 ||
-		    (unsigned char)line[i] > 0x7e)
+	/* A reply line is one line of text, whatever a value holds:
+	 * control bytes, broken UTF-8 and the C1 controls become '?'. */
+	for (i = 0; i < n; i += k) {
+		k = utf8_len(line + i, n - i);
+		if (k == 0) {
 			line[i] = '?';
+			k = 1;
+		}
+	}
 	if (out->len + n + 1 > OUT_MAX) {
 		out->dropped++;
 		return;

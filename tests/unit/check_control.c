@@ -142,6 +142,24 @@ START_TEST(test_encode)
 }
 END_TEST
 
+/* Reply lines: UTF-8 text passes, control bytes, broken UTF-8 and C1
+ * controls (U+0080..U+009F, which some terminals obey) become '?'. */
+START_TEST(test_reply_text)
+{
+	struct control_out *o = control_out_new();
+
+	control_printf(o, "%s", "Zo\xc3\xab \xe2\x80\x94 caf\xc3\xa9 "
+	    "\xf0\x9f\x98\x80");
+	control_printf(o, "%s", "a\x1b[2Jb\rc\nd");
+	control_printf(o, "%s", "x\xc2\x9by\xc3z\xc0\xafw\xed\xa0\x80v\xff");
+	ck_assert_str_eq(control_out_text(o),
+	    "Zo\xc3\xab \xe2\x80\x94 caf\xc3\xa9 \xf0\x9f\x98\x80\n"
+	    "a?[2Jb?c?d\n"
+	    "x??y?z??w???v?\n");
+	control_out_free(o);
+}
+END_TEST
+
 START_TEST(test_limits)
 {
 	char line[CONTROL_LINE_MAX + 8], why[256];
@@ -189,6 +207,7 @@ main(void)
 	tcase_add_loop_test(tc, test_args, 0,
 	    (int)(sizeof(args) / sizeof(args[0])));
 	tcase_add_test(tc, test_encode);
+	tcase_add_test(tc, test_reply_text);
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_allowed);
 	suite_add_tcase(s, tc);
