@@ -15,6 +15,7 @@
 #include "report.h"
 
 #define ROWS_MAX	100000
+#define INDEX_SIZE	262144	/* slots of the row index: > 2 * ROWS_MAX */
 #define DAYS_MAX	100000
 #define LINE_MAX_LEN	4096
 
@@ -44,6 +45,8 @@ struct report {
 	struct report_opts	 o;
 	struct row		*rows;
 	size_t			 nrows;
+	uint32_t		*index;		/* row + 1 by (holder, platform)
+						   hash, open addressing */
 	struct dayuse		*days;
 	size_t			 ndays;
 	uint64_t		 lines, bad, dropped;
@@ -163,8 +166,23 @@ report_free(struct report *r)
 	if (r == NULL)
 		return;
 	free(r->rows);
+	free(r->index);
 	free(r->days);
 	free(r);
+}
+
+/* FNV-1a of holder, a NUL, platform. */
+static uint32_t
+row_hash(const char *holder, const char *plat)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *holder != '\0'; holder++)
+		h = (h ^ (uint8_t)*holder) * 16777619u;
+	h = (h ^ 0) * 16777619u;
+	for (; *plat != '\0'; plat++)
+		h = (h ^ (uint8_t)*plat) * 16777619u;
+	return h;
 }
 
 static struct row *
@@ -172,11 +190,17 @@ row_get(struct report *r, const struct report_event *ev, const char *plat)
 {
 	struct row *nv;
 	size_t i;
+	uint32_t x;
 
-	for (i = 0; i < r->nrows; i++)
-		if (strcmp(r->rows[i].holder, ev->holder) == 0 &&
-		    strcmp(r->rows[i].platform, plat) == 0)
-			return &r->rows[i];
+	/* An index, so that a log of many people stays linear. */
+	if (r->index == NULL &&
+	    (r->index = calloc(INDEX_SIZE, sizeof(*r->index))) == NULL)
+		return NULL;
+	for (i = row_hash(ev->holder, plat) & (INDEX_SIZE - 1);
+	    (x = r->index[i]) != 0; i = (i + 1) & (INDEX_SIZE - 1))
+		if (strcmp(r->rows[x - 1].holder, ev->holder) == 0 &&
+		    strcmp(r->rows[x - 1].platform, plat) == 0)
+			return &r->rows[x - 1];
 	if (r->nrows >= ROWS_MAX) {
 		r->dropped++;
 		return NULL;
@@ -189,6 +213,7 @@ row_get(struct report *r, const struct report_event *ev, const char *plat)
 	memcpy(nv[r->nrows].person, ev->person, sizeof(ev->person));
 	memcpy(nv[r->nrows].group, ev->group, sizeof(ev->group));
 	snprintf(nv[r->nrows].platform, sizeof(nv[0].platform), "%s", plat);
+	r->index[i] = (uint32_t)(r->nrows + 1);
 	return &nv[r->nrows++];
 }
 
