@@ -450,7 +450,8 @@ meter(struct out *o, const struct bp_view *v)
 	    "</span><span>%u min left today</span></div></div>",
 	    v->left == 0 ? " spent" : "", pct, v->used / 60,
 	    v->left / 60);
-	if (v->resets[0] != '\0') {
+	/* (The allowance-used page says when in its lead already.) */
+	if (v->resets[0] != '\0' && v->verdict != VERDICT_BLOCK_QUOTA) {
 		puts_(o, "<p class=\"small\">Your allowance of ");
 		putf(o, "%u", minutes(v->allowance));
 		puts_(o, " minutes starts again at ");

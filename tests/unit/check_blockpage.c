@@ -503,6 +503,8 @@ START_TEST(test_block_quota)
 	fk.v.left = 0;
 	ck_assert_uint_eq(get(HOST, "/"), 403);
 	ck_assert(has("You have used your 30 minutes for today"));
+	/* said once: no second "starts again" line */
+	ck_assert(!has("starts again"));
 	ck_assert(has("resets at"));
 	ck_assert(has("midnight"));
 	ck_assert(has("0 min left"));
