@@ -632,6 +632,7 @@ page_status(struct bp *bp, const struct bp_req *rq, struct bp_resp *rs,
 {
 	struct bp_view v;
 	const struct request *r;
+	const struct platform *pl;
 	char d[16];
 	size_t i;
 
@@ -686,7 +687,10 @@ page_status(struct bp *bp, const struct bp_req *rq, struct bp_resp *rs,
 	for (i = 0; i < v.nreq && i < BP_REQ_SHOWN; i++) {
 		r = v.req[i];
 		puts_(o, "<tr><td>");
-		esc(o, r->platform[0] != '\0' ? r->platform : r->domain);
+		pl = r->platform[0] != '\0' ? catalog_find(bp->cat,
+		    r->platform) : NULL;
+		esc(o, pl != NULL && pl->name != NULL ? pl->name :
+		    r->platform[0] != '\0' ? r->platform : r->domain);
 		puts_(o, ": ");
 		if (r->need == REQ_EXTRA)
 			putf(o, "%u extra minutes", r->extra / 60);

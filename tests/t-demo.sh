@@ -57,7 +57,7 @@ check "scene 5: requests lists it, pending" grep -Eq '^    STATUS +pending$' "$o
 check "scene 5: approve approves it" grep -Eq '^    approved r-20261123-0001: instagram for person:jsmith' "$out"
 check "scene 5: the override is in force" grep -Eq '^    STATE +in force$' "$out"
 check "scene 5: jsmith's status page shows the approval" \
-    grep -Eq -- '-> instagram: unblock until 2026-11-30, r-20261123-0001: approved' "$out"
+    grep -Eq -- '-> Instagram: unblock until 2026-11-30, r-20261123-0001: approved' "$out"
 check "scene 6: the report has jsmith's 30 minutes" \
     grep -Eq '^    jsmith +staff +\(all\) +30 ' "$out"
 check "scene 6: ... and the pupil's block" grep -Eq '^    ip:10\.10\.32\.5 +pupils +instagram ' "$out"

@@ -1505,11 +1505,11 @@ START_TEST(test_status)
 	ck_assert(has("<td>08:45-10:15 Lesson</td>"));
 	ck_assert(has("<td>10:15-10:35 Break</td>"));
 	ck_assert(has("<td>10:35-12:15 Lesson</td>"));
-	ck_assert(has("facebook: unblock until 2026-12-18"));
+	ck_assert(has("Facebook: unblock until 2026-12-18"));
 	ck_assert(has("r-20261123-0004"));
 	ck_assert(has("www.tiktok.com: 15 extra minutes"));
-	ck_assert(has("instagram: unblock until 2026-11-30"));
-	ck_assert(has("youtube: unblock<br>"));
+	ck_assert(has("Instagram: unblock until 2026-11-30"));
+	ck_assert(has("YouTube: unblock<br>"));
 	ck_assert(has("<span class=\"badge wait\">pending</span>"));
 	ck_assert(has("<span class=\"badge ok\">approved</span>"));
 	ck_assert(has("<span class=\"badge\">denied</span>"));
