@@ -43,6 +43,16 @@ bool	cidr_contains(const struct cidr *c, const struct addr *a);
 /* True when the two prefixes share at least one address. */
 bool	cidr_overlaps(const struct cidr *a, const struct cidr *b);
 
+struct sockaddr;
+struct sockaddr_storage;
+
+/* a and port as a socket address in *ss (zeroed first). */
+void	addr_to_sockaddr(const struct addr *a, uint16_t port,
+	    struct sockaddr_storage *ss);
+/* The address of sa (IPv4-mapped IPv6 as IPv4); family 0 for other
+ * families. */
+void	addr_from_sockaddr(const struct sockaddr *sa, struct addr *a);
+
 /* Format into buf (NUL-terminated, truncated to len).  Return strlen. */
 size_t	addr_format(const struct addr *a, char *buf, size_t len);
 /* "1.2.3.4:443" or "[2001:db8::1]:443". */

@@ -178,3 +178,48 @@ mac_format(const struct mac *m, char *buf, size_t len)
 	    m->bytes[0], m->bytes[1], m->bytes[2], m->bytes[3], m->bytes[4],
 	    m->bytes[5]);
 }
+
+void
+addr_to_sockaddr(const struct addr *a, uint16_t port,
+    struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		memcpy(&sin->sin_addr, a->bytes, 4);
+	} else {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		memcpy(&sin6->sin6_addr, a->bytes, 16);
+	}
+}
+
+void
+addr_from_sockaddr(const struct sockaddr *sa, struct addr *a)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)
+	    (const void *)sa;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)
+	    (const void *)sa;
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
+
+	memset(a, 0, sizeof(*a));
+	if (sa->sa_family == AF_INET) {
+		a->family = AF_INET;
+		memcpy(a->bytes, &sin->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		if (memcmp(&sin6->sin6_addr, mapped, 12) == 0) {
+			a->family = AF_INET;
+			memcpy(a->bytes, (const uint8_t *)&sin6->sin6_addr + 12,
+			    4);
+		} else {
+			a->family = AF_INET6;
+			memcpy(a->bytes, &sin6->sin6_addr, 16);
+		}
+	}
+}

@@ -20,6 +20,7 @@
 
 #include "blockpage.h"
 #include "cause.h"
+#include "hex.h"
 #include "classify.h"
 #include "config.h"
 #include "mint.h"
@@ -147,32 +148,6 @@ esc(struct out *o, const char *s)
 }
 
 /* --- Small helpers ------------------------------------------------------- */
-
-static void
-addr_of_sockaddr(const struct sockaddr *sa, struct addr *a)
-{
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)
-	    (const void *)sa;
-	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)
-	    (const void *)sa;
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	    0xff, 0xff };
-
-	memset(a, 0, sizeof(*a));
-	if (sa->sa_family == AF_INET) {
-		a->family = AF_INET;
-		memcpy(a->bytes, &sin->sin_addr, 4);
-	} else if (sa->sa_family == AF_INET6) {
-		if (memcmp(&sin6->sin6_addr, mapped, 12) == 0) {
-			a->family = AF_INET;
-			memcpy(a->bytes, (const uint8_t *)&sin6->sin6_addr + 12,
-			    4);
-		} else {
-			a->family = AF_INET6;
-			memcpy(a->bytes, &sin6->sin6_addr, 16);
-		}
-	}
-}
 
 static void
 hex(const uint8_t *p, size_t n, char *out)
@@ -744,18 +719,6 @@ struct field {
 	bool		 seen;
 };
 
-static int
-hexdig(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* URL-decode s[0..len) into dst (cap with the NUL): -1 when bad, too
  * long or holding a NUL. */
 static int
@@ -770,8 +733,8 @@ urldecode(const char *s, size_t len, char *dst, size_t cap)
 		if (c == '+')
 			c = ' ';
 		else if (c == '%') {
-			if (len - i < 3 || (hi = hexdig(s[i + 1])) < 0 ||
-			    (lo = hexdig(s[i + 2])) < 0)
+			if (len - i < 3 || (hi = hex_digit(s[i + 1])) < 0 ||
+			    (lo = hex_digit(s[i + 2])) < 0)
 				return -1;
 			c = (char)(hi << 4 | lo);
 			i += 2;
@@ -1194,7 +1157,7 @@ accept_cb(void *cls, const struct sockaddr *sa, socklen_t salen)
 	size_t i, same = 0;
 
 	(void)salen;
-	addr_of_sockaddr(sa, &a);
+	addr_from_sockaddr(sa, &a);
 	if (bp->nconns >= BP_CONNS_MAX) {
 		bp->st.conn_limit++;
 		return MHD_NO;
@@ -1228,7 +1191,7 @@ notify_cb(void *cls, struct MHD_Connection *c, void **sock_ctx,
 		    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		memset(&bp->slots[i].a, 0, sizeof(bp->slots[i].a));
 		if (ci != NULL && ci->client_addr != NULL)
-			addr_of_sockaddr(ci->client_addr, &bp->slots[i].a);
+			addr_from_sockaddr(ci->client_addr, &bp->slots[i].a);
 		bp->slots[i].used = true;
 		bp->nconns++;
 		*sock_ctx = &bp->slots[i];
@@ -1318,7 +1281,7 @@ answer(void *cls, struct MHD_Connection *c, const char *url,
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci == NULL || ci->client_addr == NULL)
 		return MHD_NO;
-	addr_of_sockaddr(ci->client_addr, &rq.client);
+	addr_from_sockaddr(ci->client_addr, &rq.client);
 	rq.tls = l->tls;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	rq.real = ts.tv_sec;
@@ -1368,22 +1331,12 @@ start(struct bp *bp, struct listener *l, const struct addr *a, uint16_t port,
     char **cause)
 {
 	struct sockaddr_storage ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 	struct MHD_Daemon *m;
 	unsigned flags = MHD_USE_EPOLL;
 
-	memset(&ss, 0, sizeof(ss));
-	if (a->family == AF_INET) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		memcpy(&sin->sin_addr, a->bytes, 4);
-	} else {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		memcpy(&sin6->sin6_addr, a->bytes, 16);
+	addr_to_sockaddr(a, port, &ss);
+	if (a->family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	}
 	if (l->tls) {
 		flags |= MHD_USE_TLS;
 		m = MHD_start_daemon(flags, port, accept_cb, bp, answer, l,

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cause.h"
+#include "hex.h"
 #include "control.h"
 #include "log.h"
 
@@ -132,18 +133,6 @@ control_parse(const char *line, size_t len, struct control_req *ret,
 	return -EINVAL;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 control_args(const char *arg, const char *const *keys, char *id,
     size_t idlen, struct control_kv *kv, size_t *nkv, char *why,
@@ -196,8 +185,8 @@ control_args(const char *arg, const char *const *keys, char *id,
 			char c = *w;
 
 			if (c == '%') {
-				if (end - w < 3 || (hi = hexval(w[1])) < 0 ||
-				    (lo = hexval(w[2])) < 0 ||
+				if (end - w < 3 || (hi = hex_digit(w[1])) < 0 ||
+				    (lo = hex_digit(w[2])) < 0 ||
 				    (hi == 0 && lo == 0)) {
 					snprintf(why, whylen, "bad %%-escape in "
 					    "%s", keys[k]);

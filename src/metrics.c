@@ -157,8 +157,6 @@ metrics_open(const struct addr *a, uint16_t port, metrics_fill fn, void *arg,
     char **cause)
 {
 	struct sockaddr_storage ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 	struct metrics *m;
 	unsigned flags = MHD_USE_EPOLL;
 
@@ -168,17 +166,9 @@ metrics_open(const struct addr *a, uint16_t port, metrics_fill fn, void *arg,
 	}
 	m->fn = fn;
 	m->arg = arg;
-	memset(&ss, 0, sizeof(ss));
-	if (a->family == AF_INET) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		memcpy(&sin->sin_addr, a->bytes, 4);
-	} else {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		memcpy(&sin6->sin6_addr, a->bytes, 16);
+	addr_to_sockaddr(a, port, &ss);
+	if (a->family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	}
 	/* Small and bounded: a scrape is one short request. */
 	m->mhd = MHD_start_daemon(flags, port, NULL, NULL, answer, m,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
