@@ -1337,28 +1337,19 @@ start(struct bp *bp, struct listener *l, const struct addr *a, uint16_t port,
 	addr_to_sockaddr(a, port, &ss);
 	if (a->family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	if (l->tls) {
+	if (l->tls)
 		flags |= MHD_USE_TLS;
-		m = MHD_start_daemon(flags, port, accept_cb, bp, answer, l,
-		    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)BP_CONNS_MAX,
-		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)BP_TIMEOUT_S,
-		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
-		    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, bp,
-		    MHD_OPTION_NOTIFY_CONNECTION, notify_cb, bp,
-		    MHD_OPTION_HTTPS_CERT_CALLBACK, cert_cb,
-		    MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-TLS1.0:"
-		    "-VERS-TLS1.1",
-		    MHD_OPTION_END);
-	} else
-		m = MHD_start_daemon(flags, port, accept_cb, bp, answer, l,
-		    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)BP_CONNS_MAX,
-		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)BP_TIMEOUT_S,
-		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
-		    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, bp,
-		    MHD_OPTION_NOTIFY_CONNECTION, notify_cb, bp,
-		    MHD_OPTION_END);
+	/* The HTTPS options last: without TLS the list ends before them. */
+	m = MHD_start_daemon(flags, port, accept_cb, bp, answer, l,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)BP_CONNS_MAX,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)BP_TIMEOUT_S,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, bp,
+	    MHD_OPTION_NOTIFY_CONNECTION, notify_cb, bp,
+	    l->tls ? MHD_OPTION_HTTPS_CERT_CALLBACK : MHD_OPTION_END, cert_cb,
+	    MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-TLS1.0:-VERS-TLS1.1",
+	    MHD_OPTION_END);
 	if (m == NULL) {
 		char s[ADDR_STRLEN + 8];
 
