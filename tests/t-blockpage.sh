@@ -188,7 +188,7 @@ denied() {
 			    -w '%{http_code}' --resolve "$h:443:[$a6]" "https://$h/")
 			r=$?
 			[ "$c" = 403 ] && return 0
-			case $r in 7|35|56) return 0 ;; esac
+			case $r in 7|35|55|56) return 0 ;; esac
 		fi
 		sleep 0.05
 	done

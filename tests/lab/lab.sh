@@ -540,8 +540,9 @@ lab_works() {
 	return 1
 }
 # lab_reset ROLE URL [args]: fails fast (< 2 s) with a reset: connection
-# refused (7), a reset during TLS (35) or during the transfer (56); not a
-# timeout
+# refused (7), a reset during TLS (35), or during the transfer, seen
+# while receiving (56) or sending (55: the server's data turned into a
+# reset can arrive while curl still sends); not a timeout
 #
 # A first connection can leave right after its lookup and race the
 # denial the lookup caused into the kernel; on such a timeout (28) the
@@ -554,7 +555,7 @@ lab_reset() {
 		r=$(lab_get "$@")
 		set -- $r "$@"
 		case $1 in
-		7|35|56) [ "$2" -lt 2000 ] && return 0 ;;
+		7|35|55|56) [ "$2" -lt 2000 ] && return 0 ;;
 		28)	if [ "$try" = 1 ]; then
 				LAB_RACES=$((LAB_RACES + 1))
 				lab_note "(curl rc 28 at first: a race with the" \
